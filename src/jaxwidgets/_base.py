@@ -1,0 +1,140 @@
+"""The one base class of every jaxwidgets widget: keyword checking, the error channel, requests and replies.
+
+Wire protocol (the TypeScript side is ``js/lib/flow.ts`` and ``js/lib/protocol.ts``):
+
+* Lasting state lives in traits. Bulk arrays inside traits are ``{view, dtype, shape}`` records
+  (``_arrays.py``) that ipywidgets sends as binary buffers.
+* Per-drag traffic uses custom messages, because ipywidgets holds every trait update from the page until
+  the kernel reports idle for the previous one. The page sends ``{"type": kind, "seq": n, ...}``; the
+  widget answers each request with a message of the same ``type`` and ``seq`` (arrays as binary buffers),
+  or with ``{"type": "error", "seq": n, "request": kind, "message": ...}``. The page keeps at most one
+  request of a kind in flight and sends only the newest position when the reply comes.
+* ``error`` holds a readable message for the banner drawn at the top of the widget ("" when all is well).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, ClassVar
+
+import anywidget
+import traitlets
+
+Reply = tuple[dict[str, Any], list[memoryview]]
+Handler = Callable[[dict[str, Any]], Reply]
+
+
+class RequestError(ValueError):
+    """A request from the page could not be carried out; its message goes to the banner."""
+
+
+class JaxWidget(anywidget.AnyWidget):
+    """Base of all jaxwidgets: rejects unknown keyword arguments and routes page requests to handlers.
+
+    Subclasses list their request handlers in ``_request_handlers`` (message type -> method name); a
+    handler takes the validated message content and returns the reply's extra content and buffers.
+    """
+
+    error = traitlets.Unicode("", help="Why the last operation failed ('' when all is well).").tag(sync=True)
+
+    _request_handlers: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, **kwargs: Any) -> None:
+        unknown = sorted(name for name in kwargs if not self._is_public_trait(name))
+        if unknown:
+            public = sorted(name for name in self.trait_names() if self._is_public_trait(name))
+            raise TypeError(
+                f"{type(self).__name__}() got unexpected keyword argument(s) {', '.join(unknown)}; "
+                f"valid ones are {', '.join(public)}"
+            )
+        self._request_error = False
+        super().__init__(**kwargs)
+        self.on_msg(self._on_custom_message)
+
+    @classmethod
+    def _is_public_trait(cls, name: str) -> bool:
+        return not name.startswith("_") and cls.class_traits().get(name) is not None
+
+    def _on_custom_message(self, _widget: Any, content: Any, buffers: Sequence[Any]) -> None:
+        if not isinstance(content, dict):
+            return
+        kind, seq = content.get("type"), content.get("seq")
+        if not isinstance(kind, str) or kind not in self._request_handlers:
+            return  # not ours: nothing the page could wait for
+        if not isinstance(seq, int) or isinstance(seq, bool):
+            return  # malformed: no sequence number to answer
+        handler_name = self._request_handlers[kind]
+        try:
+            extra, reply_buffers = getattr(self, handler_name)(content)
+        except RequestError as exc:
+            self._report_request_error(kind, seq, str(exc))
+            return
+        if self._request_error:
+            self._request_error = False
+            self.error = ""
+        self.send({"type": kind, "seq": seq, **extra}, reply_buffers)
+
+    def _report_request_error(self, kind: str, seq: int, message: str) -> None:
+        self._request_error = True
+        self.error = message
+        self.send({"type": "error", "seq": seq, "request": kind, "message": message})
+
+    @contextmanager
+    def _from_page(self, **values: Any) -> Iterator[None]:
+        """Set traits to values that came from the page without sending them back (no echo)."""
+        with self._lock_property(**{name: _json_form(value) for name, value in values.items()}):
+            yield
+
+
+def _json_form(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def finite_number(content: dict[str, Any], key: str) -> float:
+    """content[key] as a finite float, or RequestError saying why not.
+
+    >>> finite_number({"x": 1}, "x")
+    1.0
+    """
+    value = content.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise RequestError(f"{key} must be a finite number, got {value!r}")
+    return float(value)
+
+
+def finite_range(content: dict[str, Any], key: str) -> tuple[float, float]:
+    """content[key] as a (low, high) pair of finite floats, or RequestError.
+
+    >>> finite_range({"x_range": [0, 2]}, "x_range")
+    (0.0, 2.0)
+    """
+    pair = content.get(key)
+    if not isinstance(pair, list | tuple) or len(pair) != 2:
+        raise RequestError(f"{key} must be a pair of numbers, got {pair!r}")
+    low, high = (finite_number({key: value}, key) for value in pair)
+    return check_range(key, (low, high), RequestError)
+
+
+def check_range(
+    name: str, pair: tuple[float, float], error: type[Exception] = ValueError
+) -> tuple[float, float]:
+    """Reject ranges a float32 grid cannot resolve: not finite, inverted, zero-width or absurdly large.
+
+    >>> check_range("x", (1.0, 0.0))
+    Traceback (most recent call last):
+    ...
+    ValueError: x must be (low, high) with low < high, got (1.0, 0.0)
+    """
+    low, high = float(pair[0]), float(pair[1])
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise error(f"{name} must be finite numbers, got {pair!r}")
+    if not low < high:
+        raise error(f"{name} must be (low, high) with low < high, got {(low, high)!r}")
+    scale = max(abs(low), abs(high))
+    if scale > 1e30:
+        raise error(f"{name} is too large for float32: {(low, high)!r}")
+    if high - low < 1e-5 * max(scale, 1e-30):
+        raise error(f"{name} is too narrow to draw in float32: {(low, high)!r}")
+    return low, high

@@ -1,0 +1,42 @@
+"""Shared fixtures: widgets whose replies are captured instead of sent to a front end."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import jaxwidgets
+
+
+def seed_surface(x: Any, y: Any) -> Any:
+    """The two-minima function of seed tutorial 004."""
+    return 2 * x**2 - 4 * x * y + y**4 + 2
+
+
+class Page:
+    """Plays the browser: sends requests to a widget and records what comes back."""
+
+    def __init__(self, widget: jaxwidgets.LossSurface) -> None:
+        self.widget = widget
+        self.replies: list[tuple[dict[str, Any], list[Any]]] = []
+        self.seq = 0
+        widget.send = lambda content, buffers=None: self.replies.append((content, buffers or []))
+
+    def request(self, kind: str, **content: Any) -> dict[str, Any]:
+        self.seq += 1
+        self.widget._on_custom_message(self.widget, {"type": kind, "seq": self.seq, **content}, [])
+        return self.replies[-1][0]
+
+
+@pytest.fixture
+def surface() -> jaxwidgets.LossSurface:
+    widget = jaxwidgets.LossSurface(seed_surface, x=(-2, 2), y=(-2, 2), resolution=64)
+    widget.wait_for_surface()
+    yield widget
+    widget.close()
+
+
+@pytest.fixture
+def page(surface: jaxwidgets.LossSurface) -> Page:
+    return Page(surface)

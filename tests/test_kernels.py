@@ -1,0 +1,98 @@
+"""Kernels against plain numpy / jax.grad, and the function adapter's error messages."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from jaxwidgets.kernels import (
+    FunctionError,
+    cell_centres,
+    check_scalar_output,
+    count_compiles,
+    make_grid_kernel,
+    make_probe_kernel,
+    slice_function,
+)
+
+from .conftest import seed_surface
+
+
+def test_grid_kernel_equals_plain_numpy_evaluation():
+    sliced = slice_function(seed_surface)
+    xs, ys = cell_centres(-2, 2, 40), cell_centres(-1.5, 1, 30)
+    values, gradients = make_grid_kernel(sliced.f)(sliced.params, xs, ys)
+    gx, gy = np.meshgrid(xs.astype(np.float64), ys.astype(np.float64))
+    np.testing.assert_allclose(np.asarray(values), seed_surface(gx, gy), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(np.asarray(gradients[0]), 4 * gx - 4 * gy, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(np.asarray(gradients[1]), -4 * gx + 4 * gy**3, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("point", [(0.3, -0.7), (1.0, 1.0), (-1.8, 0.2)])
+def test_probe_kernel_equals_jax_grad_and_hessian(point):
+    sliced = slice_function(seed_surface)
+    packed = np.asarray(make_probe_kernel(sliced.f)((), jnp.array(point)))
+    xy = jnp.array(point)
+    of_xy = lambda v: seed_surface(v[0], v[1])  # noqa: E731
+    np.testing.assert_allclose(packed[0], of_xy(xy), rtol=1e-6)
+    np.testing.assert_allclose(packed[1:3], jax.grad(of_xy)(xy), rtol=1e-5)
+    hessian = np.asarray(jax.hessian(of_xy)(xy))
+    np.testing.assert_allclose(packed[3:], [hessian[0, 0], hessian[0, 1], hessian[1, 1]], rtol=1e-5)
+
+
+def test_pytree_slice_varies_named_leaves_and_keeps_the_rest():
+    def loss(params):
+        return (params["mu"] - params["data"].mean()) ** 2 + params["net"]["w"] * params["c"]
+
+    params = {"mu": 0.0, "data": jnp.arange(4.0), "net": {"w": 3.0}, "c": 2.0}
+    sliced = slice_function(loss, params, ("mu", "net.w"))
+    assert float(sliced.f(sliced.params, 1.5, 10.0)) == pytest.approx(0.0 + 10.0 * 2.0)
+
+
+@pytest.mark.parametrize(
+    ("params", "axes", "message"),
+    [
+        ({"a": 1.0}, ("a", "zz"), "not a leaf"),
+        ({"a": 1.0, "v": jnp.ones(3)}, ("a", "v"), "must be scalars"),
+        ({"a": 1.0}, ("a", "a"), "two different"),
+        ({"a": 1.0}, None, "axes="),
+    ],
+)
+def test_bad_axes_are_rejected_with_the_reason(params, axes, message):
+    with pytest.raises(ValueError, match=message):
+        slice_function(lambda p: p["a"], params, axes)
+
+
+@pytest.mark.parametrize(
+    ("f", "message"),
+    [
+        (lambda x, y: 1.0 if x > y else 0.0, "jnp.where"),
+        (lambda x, y: np.asarray(x) + y, "jax.numpy"),
+        (lambda x, y: jnp.stack([x, y]), r"returned shape \(2,\)"),
+        (lambda x, y: x + 1j * y, "complex"),
+        (lambda x, y: jnp.int32(3), "return a float"),
+        (lambda x, y: x.no_such_method(), "raised AttributeError"),
+        (lambda x, y: "text", "not a valid JAX type"),
+    ],
+)
+def test_bad_functions_get_a_message_saying_what_to_change(f, message):
+    with pytest.raises(FunctionError, match=message):
+        check_scalar_output(slice_function(f))
+
+
+def test_raising_function_names_the_users_line():
+    def broken(x, y):
+        raise RuntimeError("boom")
+
+    with pytest.raises(FunctionError, match=r"raised RuntimeError: boom \(at test_kernels.py:\d+"):
+        check_scalar_output(slice_function(broken))
+
+
+def test_compile_counter_sees_new_shapes_and_not_cached_calls():
+    kernel = jax.jit(lambda v: jnp.sin(v) * 3)
+    kernel(np.ones(5, np.float32))
+    with count_compiles() as compiles:
+        kernel(np.ones(5, np.float32))
+        assert compiles.count == 0
+        kernel(np.ones(6, np.float32))
+    assert compiles.count >= 1
