@@ -1,7 +1,7 @@
 """Gradient-descent trajectories of several optax optimizers from several starts, in one compiled call.
 
-The learning rates are optax ``inject_hyperparams`` state, so they are array arguments: changing one, moving a
-start, or showing fewer steps never recompiles. Every run takes ``max_steps`` steps; the widget shows a prefix.
+The learning rates are optax ``inject_hyperparams`` state, so they are array arguments: changing one,
+moving a start, or showing fewer steps never recompiles. Every run takes ``max_steps`` steps; the widget shows a prefix.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class Optimizer(NamedTuple):
 def resolve_optimizers(
     spec: str | Sequence[str] | Mapping[str, str | optax.GradientTransformation | OptimizerFactory],
 ) -> list[Optimizer]:
-    """Names, or a mapping of display name -> name, ``optax.GradientTransformation`` or ``lr -> transformation``.
+    """Names, or a mapping of display name -> name, optax transformation, or ``lr -> transformation``.
 
     >>> [o.name for o in resolve_optimizers(["sgd", "adam"])]
     ['sgd', 'adam']
@@ -125,7 +125,7 @@ def make_descent_kernel(f: XYFunction, optimizers: Sequence[Optimizer], max_step
             jax.vmap(descend, in_axes=(None, 0, None, None))(params, starts, rates[i], optimizer.build)
             for i, optimizer in enumerate(optimizers)
         ]
-        return Runs(*(jnp.stack(arrays, axis=1).astype(jnp.float32) for arrays in zip(*per_optimizer)))
+        return Runs(*(jnp.stack(arrays, axis=1).astype(jnp.float32) for arrays in zip(*per_optimizer, strict=True)))
 
     return jax.jit(descent)
 
