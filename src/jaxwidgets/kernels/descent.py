@@ -1,7 +1,8 @@
 """Gradient-descent trajectories of several optax optimizers from several starts, in one compiled call.
 
 The learning rates are optax ``inject_hyperparams`` state, so they are array arguments: changing one,
-moving a start, or showing fewer steps never recompiles. Every run takes ``max_steps`` steps; the widget shows a prefix.
+moving a start, or showing fewer steps never recompiles.
+Every run takes ``max_steps`` steps; the widget shows a prefix.
 """
 
 from __future__ import annotations
@@ -125,7 +126,8 @@ def make_descent_kernel(f: XYFunction, optimizers: Sequence[Optimizer], max_step
             jax.vmap(descend, in_axes=(None, 0, None, None))(params, starts, rates[i], optimizer.build)
             for i, optimizer in enumerate(optimizers)
         ]
-        return Runs(*(jnp.stack(arrays, axis=1).astype(jnp.float32) for arrays in zip(*per_optimizer, strict=True)))
+        stacked = zip(*per_optimizer, strict=True)
+        return Runs(*(jnp.stack(arrays, axis=1).astype(jnp.float32) for arrays in stacked))
 
     return jax.jit(descent)
 
