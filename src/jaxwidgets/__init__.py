@@ -6,6 +6,7 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .descent import Descent
 from .kernels import FunctionError, count_compiles
 from .surface import LossSurface
 
@@ -14,4 +15,4 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0.0.0"
 
-__all__ = ["FunctionError", "LossSurface", "__version__", "count_compiles"]
+__all__ = ["Descent", "FunctionError", "LossSurface", "__version__", "count_compiles"]

@@ -14,6 +14,7 @@ Wire protocol (the TypeScript side is ``js/lib/flow.ts`` and ``js/lib/protocol.t
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -89,7 +90,8 @@ class JaxWidget(anywidget.AnyWidget):
 
 
 def _json_form(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
+    """What the value looks like after a JSON round trip (tuples become lists), as ipywidgets compares."""
+    return json.loads(json.dumps(value))
 
 
 def finite_number(content: dict[str, Any], key: str) -> float:

@@ -389,6 +389,9 @@ class LossSurface(JaxWidget):
 
     def close(self) -> None:
         """Close the widget and stop its worker thread."""
+        if not hasattr(self, "_worker"):  # construction failed early
+            super().close()
+            return
         with self._lock:
             self._generation += 1  # abandon any computation in flight
         self._worker.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,381 @@
+"""Descent: gradient-descent trajectories of several optimizers from start points the user drags."""
+
+from __future__ import annotations
+
+import math
+import pathlib
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
+from typing import Any, ClassVar, NamedTuple
+
+import numpy as np
+import traitlets
+
+from ._arrays import pack_arrays
+from ._base import Reply, RequestError, finite_number
+from .kernels import FunctionError, explain_exception
+from .kernels.descent import (
+    DescentKernel,
+    Optimizer,
+    divergence_step,
+    make_descent_kernel,
+    resolve_optimizers,
+)
+from .surface import LossSurface
+
+_MAX_STARTS = 8
+
+
+class _Computed(NamedTuple):
+    """The last runs, for the inputs they were computed from (a new step count only slices them)."""
+
+    starts: tuple[tuple[float, float], ...]
+    learning_rates: tuple[float, ...]
+    positions: np.ndarray  # (starts, optimizers, max_steps + 1, 2)
+    losses: np.ndarray
+    updates: np.ndarray
+    velocities: np.ndarray
+
+
+class Descent(LossSurface):
+    """The LossSurface picture plus one gradient-descent path per optimizer from each draggable start.
+
+    Parameters
+    ----------
+    f, x, y, params, axes, resolution
+        As for :class:`LossSurface`.
+    start : (float, float)
+        The first start point. ``starts=[...]`` gives several (up to 8); shift-click in the page adds one.
+    optimizers : names, or dict of name -> name / optax.GradientTransformation / (lr -> transformation)
+        Known names: sgd, momentum, nesterov, adagrad, rmsprop, adam. A ready-made transformation keeps its
+        own learning rate; a factory follows the learning-rate control.
+    learning_rate : float or dict of name -> float
+        One rate for all optimizers, or one each. Live: a log-scale slider in the page.
+    steps : int
+        Steps shown (live, up to ``max_steps``, fixed at construction: default ``max(steps, 500)``).
+
+    Examples
+    --------
+    >>> import jaxwidgets
+    >>> descent = jaxwidgets.Descent(
+    ...     lambda x, y: 2 * x**2 - 4 * x * y + y**4 + 2, x=(-2, 2), y=(-2, 2),
+    ...     start=(0.1, -0.1), optimizers=["sgd", "adam"], learning_rate=0.01, steps=300, resolution=40,
+    ... )
+    >>> descent.trajectories["sgd"].shape
+    (301, 2)
+    >>> descent.trajectories["sgd"][-1].round(2).tolist()
+    [-1.0, -1.0]
+    """
+
+    _esm = pathlib.Path(__file__).parent / "static" / "descent.js"
+    _request_handlers: ClassVar[dict[str, str]] = {
+        **LossSurface._request_handlers,
+        "runs": "_handle_runs",
+    }
+
+    starts = traitlets.List(
+        traitlets.Tuple(traitlets.Float(), traitlets.Float()), help="Start points [(x, y), ...]."
+    ).tag(sync=True, echo_update=False)
+    optimizer_names = traitlets.List(traitlets.Unicode(), read_only=True).tag(sync=True)
+    learning_rates = traitlets.Dict(help="Optimizer name -> learning rate.").tag(sync=True, echo_update=False)
+    steps = traitlets.Int(200, help="Steps shown.").tag(sync=True, echo_update=False)
+    max_steps = traitlets.Int(500, read_only=True).tag(sync=True)
+    step = traitlets.Int(0, help="The step shown by the step slider / animation.").tag(sync=True)
+
+    def __init__(
+        self,
+        f: Callable[..., Any],
+        x: tuple[float, float] = (-1.0, 1.0),
+        y: tuple[float, float] = (-1.0, 1.0),
+        *,
+        start: tuple[float, float] | None = None,
+        starts: Sequence[tuple[float, float]] | None = None,
+        optimizers: str | Sequence[str] | Mapping[str, Any] = ("sgd", "momentum", "adam"),
+        learning_rate: float | Mapping[str, float] = 0.01,
+        steps: int = 200,
+        max_steps: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self._optimizers: list[Optimizer] = resolve_optimizers(optimizers)
+        names = [optimizer.name for optimizer in self._optimizers]
+        if len(set(names)) != len(names):
+            raise ValueError(f"optimizer names must be distinct, got {names}")
+        max_steps = max(steps, 500) if max_steps is None else max_steps
+        if not 1 <= steps <= max_steps <= 100_000:
+            raise ValueError(f"need 1 <= steps <= max_steps <= 100000, got {steps} and {max_steps}")
+        self._computed: _Computed | None = None
+        self._descent: DescentKernel | None = None
+        self._last_runs_seq = 0
+        self._runs_set_by_page = False
+        self._max_steps_init = max_steps
+        super().__init__(f, x, y, **kwargs)
+        self.set_trait("optimizer_names", names)
+        self.set_trait("max_steps", max_steps)
+        with self.hold_trait_notifications():
+            self.learning_rates = _rates_for(names, learning_rate)
+            self.steps = steps
+        self.starts = _initial_starts(start, starts, self.x_range, self.y_range)  # draws the runs
+
+    # ---- compiling with the function ---------------------------------------------------------
+
+    def _compile(self, f: Callable[..., Any]) -> Any:
+        kernels = super()._compile(f)
+        descent = make_descent_kernel(kernels.sliced.f, self._optimizers, self._max_steps_init)
+        one_start, rates = np.zeros((1, 2), np.float32), np.ones(len(self._optimizers), np.float32)
+        try:  # compile now, not on the first drag
+            np.asarray(descent(kernels.sliced.params, one_start, rates).positions)
+        except Exception as exc:
+            raise FunctionError(explain_exception(exc, kernels.sliced.description)) from exc
+        self._pending_descent = descent
+        return kernels
+
+    @traitlets.validate("f")
+    def _validate_f(self, proposal: Any) -> Any:
+        f = super()._validate_f(proposal)
+        if f is proposal["value"]:  # accepted: its descent kernel was compiled with it
+            self._descent, self._computed = self._pending_descent, None
+        return f
+
+    @traitlets.observe("f")
+    def _on_f(self, change: Any) -> None:
+        super()._on_f(change)
+        if self.starts:  # empty during construction
+            self._send_runs()
+
+    # ---- validation ----------------------------------------------------------------------------
+
+    @traitlets.validate("starts")
+    def _validate_starts(self, proposal: Any) -> list[tuple[float, float]]:
+        starts = [(float(x), float(y)) for x, y in proposal["value"]]
+        if not 1 <= len(starts) <= _MAX_STARTS:
+            raise traitlets.TraitError(f"need 1 to {_MAX_STARTS} start points, got {len(starts)}")
+        if not all(math.isfinite(v) for xy in starts for v in xy):
+            raise traitlets.TraitError(f"start points must be finite, got {starts}")
+        return starts
+
+    @traitlets.validate("learning_rates")
+    def _validate_learning_rates(self, proposal: Any) -> dict[str, float]:
+        rates = dict(proposal["value"])
+        names = list(self.optimizer_names)
+        if sorted(rates) != sorted(names):
+            raise traitlets.TraitError(f"learning_rates needs one rate for each of {names}, got {rates}")
+        for name, rate in rates.items():
+            if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate < 1e6:
+                raise traitlets.TraitError(f"learning rate of {name!r} must be a number > 0, got {rate!r}")
+        return {name: float(rates[name]) for name in names}
+
+    @traitlets.validate("steps")
+    def _validate_steps(self, proposal: Any) -> int:
+        steps = proposal["value"]
+        if not 1 <= steps <= self.max_steps:
+            raise traitlets.TraitError(f"steps must be between 1 and max_steps={self.max_steps}, got {steps}")
+        return int(steps)
+
+    @traitlets.validate("step")
+    def _validate_step(self, proposal: Any) -> int:
+        return int(min(max(proposal["value"], 0), self.steps))
+
+    # ---- public results ------------------------------------------------------------------------
+
+    @property
+    def start(self) -> tuple[float, float]:
+        """The first start point; assigning it redraws every path from there."""
+        return self.starts[0]
+
+    @start.setter
+    def start(self, value: tuple[float, float]) -> None:
+        self.starts = [tuple(value), *self.starts[1:]]
+
+    @property
+    def trajectories(self) -> dict[str, np.ndarray]:
+        """Optimizer name -> positions from the first start, shape (steps + 1, 2)."""
+        return {name: paths[0] for name, paths in self.paths.items()}
+
+    @property
+    def paths(self) -> dict[str, np.ndarray]:
+        """Optimizer name -> positions from every start, shape (starts, steps + 1, 2)."""
+        computed = self._runs()
+        return {
+            name: computed.positions[:, i, : self.steps + 1].copy()
+            for i, name in enumerate(self.optimizer_names)
+        }
+
+    @property
+    def losses(self) -> dict[str, np.ndarray]:
+        """Optimizer name -> f along the path from the first start, shape (steps + 1,)."""
+        computed = self._runs()
+        return {
+            name: computed.losses[0, i, : self.steps + 1].copy()
+            for i, name in enumerate(self.optimizer_names)
+        }
+
+    @property
+    def diverged(self) -> dict[str, int | None]:
+        """Optimizer name -> the step where the path from the first start left the view or hit NaN/inf."""
+        return {name: steps[0] for name, steps in self._divergence().items()}
+
+    # ---- computing and sending runs ------------------------------------------------------------
+
+    def _runs(self) -> _Computed:
+        """Runs for the current starts and learning rates, recomputed only when those changed."""
+        starts = tuple(self.starts)
+        rates = tuple(self.learning_rates[name] for name in self.optimizer_names)
+        computed = self._computed
+        if computed is not None and computed.starts == starts and computed.learning_rates == rates:
+            return computed
+        descent, kernels = self._descent, self._kernels
+        if descent is None or kernels is None:
+            raise RequestError("the function is not compiled yet")
+        runs = descent(kernels.sliced.params, np.asarray(starts, np.float32), np.asarray(rates, np.float32))
+        arrays = (np.asarray(array) for array in runs)
+        self._computed = _Computed(starts, rates, *arrays)
+        return self._computed
+
+    def _divergence(self) -> dict[str, list[int | None]]:
+        computed, shown = self._runs(), self.steps + 1
+        return {
+            name: [
+                divergence_step(
+                    computed.positions[s, i, :shown],
+                    computed.losses[s, i, :shown],
+                    self.x_range,
+                    self.y_range,
+                )
+                for s in range(len(self.starts))
+            ]
+            for i, name in enumerate(self.optimizer_names)
+        }
+
+    def _runs_reply(self) -> Reply:
+        computed, shown = self._runs(), self.steps + 1
+        divergence = self._divergence()
+        records, buffers = pack_arrays(
+            positions=computed.positions[:, :, :shown],
+            losses=computed.losses[:, :, :shown],
+            updates=computed.updates[:, :, : shown - 1],
+            velocities=computed.velocities[:, :, : shown - 1],
+        )
+        content = {
+            "starts": [list(xy) for xy in self.starts],
+            "learning_rates": self.learning_rates,
+            "steps": self.steps,
+            "names": list(self.optimizer_names),
+            "diverged": [divergence[name] for name in self.optimizer_names],
+            **records,
+        }
+        return content, buffers
+
+    def _send_runs(self) -> None:
+        content, buffers = self._runs_reply()
+        self.send({"type": "runs", "seq": self._last_runs_seq, **content}, buffers)
+
+    @traitlets.observe("starts", "learning_rates", "steps")
+    def _on_runs_inputs(self, _change: Any) -> None:
+        if self._descent is not None and not self._runs_set_by_page and self.starts:
+            self._send_runs()
+
+    def _handle_runs(self, content: dict[str, Any]) -> Reply:
+        """A page request: any of new starts, learning rates or steps (all validated), or just the runs."""
+        changes = _page_changes(content)
+        self._last_runs_seq = content["seq"]
+        self._runs_set_by_page = True
+        try:
+            with self._from_page(**changes), self.hold_trait_notifications():
+                for name, value in changes.items():
+                    setattr(self, name, value)
+        except traitlets.TraitError as exc:
+            raise RequestError(str(exc)) from exc
+        finally:
+            self._runs_set_by_page = False
+        return self._runs_reply()
+
+    @traitlets.observe("x_range", "y_range")
+    def _on_view_for_divergence(self, _change: Any) -> None:
+        if self._descent is not None and self.starts and not self._view_batch:
+            self._send_runs()  # "diverged" is relative to the view
+
+    def _set_view(
+        self, x_range: tuple[float, float], y_range: tuple[float, float], *, from_page: bool
+    ) -> None:
+        super()._set_view(x_range, y_range, from_page=from_page)
+        self._send_runs()
+
+    def loss_figure(self) -> Any:
+        """A bqplot Figure of loss against step for each optimizer, following the widget live.
+
+        >>> import jaxwidgets
+        >>> d = jaxwidgets.Descent(lambda x, y: x**2 + y**2, start=(0.5, 0.5), resolution=8, steps=20)
+        >>> len(d.loss_figure().marks)
+        3
+        """
+        import bqplot
+
+        x_scale, y_scale = bqplot.LinearScale(), bqplot.LogScale()
+        lines = [
+            bqplot.Lines(x=np.arange(0), y=np.zeros(0), scales={"x": x_scale, "y": y_scale}, labels=[name])
+            for name in self.optimizer_names
+        ]
+        colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
+        for index, line in enumerate(lines):
+            line.colors = [colors[index % len(colors)]]
+
+        def follow(_change: Any = None) -> None:
+            losses = self.losses
+            with ExitStack() as held:  # one update per line, not two
+                for line in lines:
+                    held.enter_context(line.hold_sync())
+                for line, name in zip(lines, self.optimizer_names, strict=True):
+                    values = losses[name] - min(0.0, float(np.nanmin(losses[name]))) + 1e-12
+                    line.x, line.y = np.arange(len(values)), np.where(np.isfinite(values), values, np.nan)
+
+        follow()
+        self.observe(follow, ["starts", "learning_rates", "steps", "f"])
+        axes = [
+            bqplot.Axis(scale=x_scale, label="step"),
+            bqplot.Axis(scale=y_scale, side="left", label="loss"),
+        ]
+        return bqplot.Figure(marks=lines, axes=axes, title="loss per step", legend_location="top-right")
+
+
+def _rates_for(names: list[str], learning_rate: float | Mapping[str, float]) -> dict[str, float]:
+    if isinstance(learning_rate, Mapping):
+        return dict(learning_rate)  # checked against the names by the trait
+    return dict.fromkeys(names, learning_rate)
+
+
+def _initial_starts(
+    start: tuple[float, float] | None,
+    starts: Sequence[tuple[float, float]] | None,
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+) -> list[tuple[float, float]]:
+    if start is not None and starts is not None:
+        raise ValueError("give start= or starts=, not both")
+    if starts is not None:
+        return [tuple(xy) for xy in starts]  # type: ignore[misc]
+    if start is not None:
+        return [start]
+    return [(x_range[0] + 0.8 * (x_range[1] - x_range[0]), y_range[0] + 0.8 * (y_range[1] - y_range[0]))]
+
+
+def _page_changes(content: dict[str, Any]) -> dict[str, Any]:
+    """The validated subset of starts / learning_rates / steps a page request carries."""
+    changes: dict[str, Any] = {}
+    if "starts" in content:
+        starts = content["starts"]
+        if not isinstance(starts, list) or not all(isinstance(xy, list) and len(xy) == 2 for xy in starts):
+            raise RequestError(f"starts must be a list of [x, y] pairs, got {starts!r}")
+        changes["starts"] = [
+            (finite_number({"x": xy[0]}, "x"), finite_number({"y": xy[1]}, "y")) for xy in starts
+        ]
+    if "learning_rates" in content:
+        rates = content["learning_rates"]
+        if not isinstance(rates, dict):
+            raise RequestError(f"learning_rates must be a mapping, got {rates!r}")
+        changes["learning_rates"] = {str(k): finite_number(rates, k) for k in rates}
+    if "steps" in content:
+        steps = content["steps"]
+        if isinstance(steps, bool) or not isinstance(steps, int):
+            raise RequestError(f"steps must be an integer, got {steps!r}")
+        changes["steps"] = steps
+    return changes

@@ -1,0 +1,310 @@
+"""Drive a real JupyterLab in Chromium: the one implementation shared by tests/browser and benchmarks/.
+
+- ``jupyter_lab(root)``: a private JupyterLab server on 127.0.0.1 (own config, settings and workspace dirs),
+  ended by its process group when the ``with`` block exits, whatever happened inside it.
+- ``chromium(user_data_dir)``: a headless Chromium (Debian's when installed) as a Playwright context.
+- ``Notebook``: open a notebook in a fresh workspace, run all its cells, run Python in its kernel, drag.
+
+Facts behind the choices (flags, settings, frame-aligned input) are in ``shared/BROWSER-TESTING.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    # Keep timers and animation frames running at full rate in a headless, never-focused window.
+    "--disable-renderer-backgrounding",
+    "--disable-background-timer-throttling",
+    "--disable-backgrounding-occluded-windows",
+]
+VIEWPORT = {"width": 1280, "height": 1000}
+
+# JavaScript: the notebook panel showing `path` (a page may hold several panels).
+_PANEL_JS = "(path) => [...window.jupyterapp.shell.widgets('main')].find(w => w.context && w.context.path === path)"
+
+
+# ---- the server -------------------------------------------------------------------------------------
+
+
+@dataclass
+class LabServer:
+    url: str  # http://127.0.0.1:<port>
+    token: str
+    root: Path  # the server's root_dir: notebooks opened by path relative to it
+    log: Path
+
+    def read_log(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _private_dirs(base: Path) -> dict[str, str]:
+    """Config, runtime, settings and workspace dirs of our own, so a user's settings are never read or written."""
+    dirs = {
+        "JUPYTER_CONFIG_DIR": base / "config",
+        "JUPYTER_RUNTIME_DIR": base / "runtime",
+        "JUPYTERLAB_SETTINGS_DIR": base / "settings",
+        "JUPYTERLAB_WORKSPACES_DIR": base / "workspaces",
+    }
+    for path in dirs.values():
+        path.mkdir(parents=True, exist_ok=True)
+    # The news / update pop-up would cover the notebook.
+    notification = dirs["JUPYTERLAB_SETTINGS_DIR"] / "@jupyterlab" / "apputils-extension"
+    notification.mkdir(parents=True, exist_ok=True)
+    (notification / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
+    return {name: str(path) for name, path in dirs.items()}
+
+
+def _wait_ready(url: str, token: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    request = urllib.request.Request(f"{url}/api/status", headers={"Authorization": f"token {token}"})
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"jupyter lab exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(request, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"jupyter lab did not answer {url}/api/status within {timeout} s")
+
+
+def stop_process_group(process: subprocess.Popen[bytes], grace: float = 10.0) -> None:
+    """End a process started with start_new_session=True together with its children (kernels)."""
+    if process.poll() is not None:
+        return
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+@contextmanager
+def jupyter_lab(root: Path, work_dir: Path, timeout: float = 60.0) -> Iterator[LabServer]:
+    """Run ``jupyter lab`` serving ``root``; private state lives in ``work_dir``."""
+    port, token = free_port(), secrets.token_hex(16)
+    env = {**os.environ, **_private_dirs(work_dir)}
+    command = [
+        sys.executable, "-m", "jupyter", "lab", "--no-browser",
+        "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+        "--LabApp.expose_app_in_browser=True",
+    ]  # fmt: skip
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")  # otherwise it exits at once
+    log = work_dir / "jupyter-lab.log"
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            command, env=env, cwd=root, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_ready(url, token, process, timeout)
+        yield LabServer(url, token, root, log)
+    finally:
+        stop_process_group(process)
+
+
+# ---- the browser ------------------------------------------------------------------------------------
+
+
+def chromium_executable() -> str | None:
+    """Debian's Chromium if installed, else Playwright's own if downloaded, else None."""
+    if DEBIAN_CHROMIUM.exists():
+        return str(DEBIAN_CHROMIUM)
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return None
+    with sync_playwright() as playwright:
+        path = playwright.chromium.executable_path
+    return path if path and Path(path).exists() else None
+
+
+@contextmanager
+def chromium(user_data_dir: Path, executable: str) -> Iterator[Any]:
+    """A headless Chromium as a Playwright BrowserContext; closed (and so ended) on exit."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(user_data_dir),
+            executable_path=executable,
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport=VIEWPORT,
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+# ---- a notebook in a page ---------------------------------------------------------------------------
+
+
+class KernelError(RuntimeError):
+    """Code run with ``Notebook.python`` raised in the kernel."""
+
+
+class Notebook:
+    """A notebook opened in its own page and fresh workspace."""
+
+    def __init__(self, page: Any, path: str) -> None:
+        self.page = page
+        self.path = path
+
+    @classmethod
+    def open(cls, context: Any, lab: LabServer, path: str, timeout: float = 90.0) -> Notebook:
+        page = context.new_page()
+        page.set_default_timeout(timeout * 1000)
+        workspace = f"test-{uuid.uuid4().hex[:12]}"  # a fresh workspace: no layout restored from earlier
+        page.goto(f"{lab.url}/lab/workspaces/{workspace}/tree/{path}?token={lab.token}")
+        notebook = cls(page, path)
+        notebook.wait_kernel_idle(timeout)
+        return notebook
+
+    def close(self) -> None:
+        """Shut the kernel down (frees a core for the next notebook) and close the page."""
+        try:
+            self.page.evaluate(f"(path) => ({_PANEL_JS})(path).sessionContext.shutdown()", self.path)
+        finally:
+            self.page.close()
+
+    def wait_kernel_idle(self, timeout: float = 90.0) -> None:
+        self.page.wait_for_function(
+            f"""(path) => {{
+                const panel = ({_PANEL_JS})(path);
+                const kernel = panel && panel.sessionContext.session && panel.sessionContext.session.kernel;
+                return kernel && kernel.status === 'idle';
+            }}""",
+            arg=self.path,
+            timeout=timeout * 1000,
+        )
+
+    def run_all(self, timeout: float = 180.0) -> None:
+        """Run every cell (the command resolves when the last one has finished) and raise on any error output."""
+        self.page.evaluate(
+            f"""async (path) => {{
+                window.jupyterapp.shell.activateById(({_PANEL_JS})(path).id);
+                await window.jupyterapp.commands.execute('notebook:run-all-cells');
+            }}""",
+            self.path,
+        )
+        self.python("None", timeout)  # queued after the cells: returns once they are done
+        errors = self.error_outputs()
+        if errors:
+            raise KernelError(f"{self.path}: error outputs:\n" + "\n".join(errors))
+
+    def error_outputs(self) -> list[str]:
+        """'ename: evalue' of every error output in the notebook."""
+        return self.page.evaluate(
+            f"""(path) => {{
+                const errors = [];
+                for (const cell of ({_PANEL_JS})(path).content.model.cells) {{
+                    if (cell.type !== 'code') continue;
+                    for (const output of cell.outputs.toJSON()) {{
+                        if (output.output_type === 'error') errors.push(output.ename + ': ' + output.evalue);
+                    }}
+                }}
+                return errors;
+            }}""",
+            self.path,
+        )
+
+    def python(self, code: str, timeout: float = 60.0) -> dict[str, Any]:
+        """Run ``code`` in the notebook's kernel (not in a cell); return its stdout and text/plain result."""
+        reply = self.page.evaluate(
+            f"""async ([path, code, timeoutMs]) => {{
+                const kernel = ({_PANEL_JS})(path).sessionContext.session.kernel;
+                const future = kernel.requestExecute({{code, store_history: false}});
+                const out = {{stdout: '', result: null, error: null}};
+                future.onIOPub = (msg) => {{
+                    const c = msg.content;
+                    if (msg.header.msg_type === 'stream') out.stdout += c.text;
+                    else if (msg.header.msg_type === 'execute_result') out.result = c.data['text/plain'];
+                    else if (msg.header.msg_type === 'error') out.error = c.ename + ': ' + c.evalue;
+                }};
+                const timer = new Promise((_, reject) =>
+                    setTimeout(() => reject(new Error('kernel did not answer in time')), timeoutMs));
+                await Promise.race([future.done, timer]);
+                return out;
+            }}""",
+            [self.path, code, timeout * 1000],
+        )
+        if reply["error"]:
+            raise KernelError(f"{reply['error']}\nwhile running:\n{code}")
+        return reply
+
+    def value(self, expression: str) -> Any:
+        """The value of a Python expression in the kernel, sent back as JSON (NaN allowed)."""
+        stdout = self.python(f"import json as _json\nprint(_json.dumps({expression}))")["stdout"]
+        return json.loads(stdout.strip().splitlines()[-1])
+
+    def command(self, name: str, args: dict[str, Any] | None = None) -> None:
+        """Run a JupyterLab command, e.g. ``apputils:change-theme``."""
+        self.page.evaluate(
+            "([name, args]) => window.jupyterapp.commands.execute(name, args)", [name, args or {}]
+        )
+
+
+def centre(locator: Any) -> tuple[float, float]:
+    """Viewport coordinates of an element's centre."""
+    box = locator.bounding_box()
+    assert box is not None, "element is not visible"
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def drag(page: Any, start: tuple[float, float], end: tuple[float, float], steps: int = 8,
+         settled: Any = None) -> None:
+    """Drag as a person does: hover, press, move in steps, hold until ``settled()`` returns, release.
+
+    Releasing at once can deliver the last move after the release to widgets that throttle their events.
+    """  # fmt: skip
+    page.mouse.move(*start)
+    page.mouse.down()
+    try:
+        page.mouse.move(*end, steps=steps)
+        if settled is not None:
+            settled()
+    finally:
+        page.mouse.up()
