@@ -300,6 +300,14 @@ class Descent(LossSurface):
         super()._set_view(x_range, y_range, from_page=from_page)
         self._send_runs()
 
+    def __repr__(self) -> str:
+        if self._computed is None and self._descent is None:
+            return super().__repr__()
+        ends = ", ".join(
+            f"{name} ends at ({xy[-1][0]:.4g}, {xy[-1][1]:.4g})" for name, xy in self.trajectories.items()
+        )
+        return f"{super().__repr__()}; {len(self.starts)} start(s), {self.steps} steps: {ends}"
+
     def loss_figure(self) -> Any:
         """A bqplot Figure of loss against step for each optimizer, following the widget live.
 

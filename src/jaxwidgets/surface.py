@@ -401,7 +401,7 @@ class LossSurface(JaxWidget):
         (x0, x1), (y0, y1), (px, py) = self.x_range, self.y_range, self.probe
         dx, dy = self.gradient or (math.nan, math.nan)
         text = (
-            f"LossSurface of {self._kernels.sliced.description if self._kernels else 'f'} over "
+            f"{type(self).__name__} of {self._kernels.sliced.description if self._kernels else 'f'} over "
             f"x in [{x0:g}, {x1:g}], y in [{y0:g}, {y1:g}]; probe ({px:.4g}, {py:.4g}): "
             f"f = {self.value:.6g}, grad f = ({dx:.4g}, {dy:.4g})"
         )
