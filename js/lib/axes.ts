@@ -1,0 +1,71 @@
+/** Axes in SVG: a frame around the plot, ticks with labels, axis titles, and the colorbar's scale. */
+import type { Normalization } from "./colormap";
+import { clear, svgElement } from "./dom";
+import { formatTick } from "./format";
+import type { PlotRect, PlotScales } from "./scale";
+
+const TICK = 5;
+
+export interface AxisLabels {
+  x: string;
+  y: string;
+}
+
+/** Redraw the axes of `rect` into `group` (its previous content is replaced). */
+export function drawAxes(group: SVGGElement, scales: PlotScales, rect: PlotRect, labels: AxisLabels): void {
+  clear(group);
+  group.setAttribute("class", "axis");
+  const count = Math.max(3, Math.round(rect.width / 80));
+  const bottom = rect.top + rect.height;
+  group.append(svgElement("rect", { x: rect.left + 0.5, y: rect.top + 0.5, width: rect.width - 1, height: rect.height - 1, fill: "none" }));
+
+  for (const t of scales.x.ticks(count)) {
+    const px = Math.round(scales.x(t)) + 0.5;
+    group.append(svgElement("line", { x1: px, x2: px, y1: bottom, y2: bottom + TICK }));
+    group.append(textAt(formatTick(t), px, bottom + TICK + 11, "middle"));
+  }
+  for (const t of scales.y.ticks(Math.max(3, Math.round(rect.height / 60)))) {
+    const py = Math.round(scales.y(t)) + 0.5;
+    group.append(svgElement("line", { x1: rect.left - TICK, x2: rect.left, y1: py, y2: py }));
+    group.append(textAt(formatTick(t), rect.left - TICK - 3, py + 4, "end"));
+  }
+
+  const xLabel = textAt(labels.x, rect.left + rect.width / 2, bottom + TICK + 28, "middle");
+  xLabel.setAttribute("class", "axis-label");
+  const yLabel = textAt(labels.y, 0, 0, "middle");
+  yLabel.setAttribute("class", "axis-label");
+  yLabel.setAttribute("transform", `translate(${rect.left - 40}, ${rect.top + rect.height / 2}) rotate(-90)`);
+  group.append(xLabel, yLabel);
+}
+
+/**
+ * Tick marks and numbers to the right of a colorbar drawn in `rect`, at positions given by `norm`. A log
+ * scale is one of f - min, so its ticks are labelled with that offset and a caption says so, with the min.
+ */
+export function drawColorbarAxis(group: SVGGElement, norm: Normalization | null, rect: PlotRect, ticks: readonly number[]): void {
+  clear(group);
+  group.setAttribute("class", "axis colorbar-axis");
+  if (norm === null) return;
+  const right = rect.left + rect.width;
+  const log = norm.kind === "log";
+  const shown = ticks.length >= 2 ? ticks : log ? [norm.vmax] : [norm.vmin, norm.vmax];
+  let lastY = Infinity;
+  for (const value of shown) {
+    const py = Math.round(rect.top + (1 - norm.unit(value)) * rect.height) + 0.5;
+    // Skip labels that would overlap the previous one (log ticks crowd at the top).
+    if (Math.abs(lastY - py) < 12) continue;
+    lastY = py;
+    group.append(svgElement("line", { x1: right, x2: right + TICK, y1: py, y2: py }));
+    group.append(textAt(formatTick(log ? value - norm.vmin : value), right + TICK + 3, py + 4, "start"));
+  }
+  if (log) {
+    const bottom = rect.top + rect.height;
+    group.append(textAt("f − min", rect.left, bottom + 16, "start"), textAt(`min ${formatTick(norm.vmin)}`, rect.left, bottom + 30, "start"));
+  }
+}
+
+function textAt(text: string, x: number, y: number, anchor: "start" | "middle" | "end"): SVGTextElement {
+  const element = svgElement("text", { x, y, "text-anchor": anchor });
+  element.textContent = text;
+  return element;
+}

@@ -1,0 +1,36 @@
+/** Tiny DOM helpers. Text always goes in through textContent, never innerHTML. */
+
+export const SVG_NS = "http://www.w3.org/2000/svg";
+
+type Attributes = Record<string, string | number>;
+
+export function svgElement<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attributes: Attributes = {},
+  doc: Document = document,
+): SVGElementTagNameMap[K] {
+  const element = doc.createElementNS(SVG_NS, tag);
+  setAttributes(element, attributes);
+  return element;
+}
+
+export function htmlElement<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attributes: Attributes = {},
+  text?: string,
+  doc: Document = document,
+): HTMLElementTagNameMap[K] {
+  const element = doc.createElement(tag);
+  setAttributes(element, attributes);
+  if (text !== undefined) element.textContent = text;
+  return element;
+}
+
+export function setAttributes(element: Element, attributes: Attributes): void {
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value));
+}
+
+/** Remove all children (cheaper and safer than innerHTML = ""). */
+export function clear(element: Element): void {
+  while (element.firstChild) element.removeChild(element.firstChild);
+}

@@ -1,0 +1,104 @@
+// @vitest-environment jsdom
+import { describe, expect, it, vi } from "vitest";
+import { createHandle, type HandleOptions, valueText } from "./drag";
+import { pointer } from "./testing";
+
+/** A 400 x 400 px plot of [-2, 2]^2; events carry pixel coordinates in clientX/clientY. */
+function setup(overrides: Partial<HandleOptions> = {}) {
+  const toData = (px: number, py: number): [number, number] => [px / 100 - 2, 2 - py / 100];
+  const onMove = vi.fn();
+  const onDragStart = vi.fn();
+  const onDragEnd = vi.fn();
+  const handle = createHandle({
+    label: "probe",
+    eventToPixel: (e) => [e.clientX, e.clientY],
+    toData,
+    toPixel: (x, y) => [(x + 2) * 100, (2 - y) * 100],
+    keyStep: () => [0.04, 0.04],
+    clamp: (x, y) => [Math.max(-2, Math.min(2, x)), Math.max(-2, Math.min(2, y))],
+    onMove,
+    onDragStart,
+    onDragEnd,
+    ...overrides,
+  });
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.append(handle.element);
+  document.body.append(svg);
+  handle.setPosition(0, 0);
+  return { handle, onMove, onDragStart, onDragEnd, svg };
+}
+
+describe("handle", () => {
+  it("is an accessible, focusable slider", () => {
+    const { handle } = setup();
+    const el = handle.element;
+    expect(el.getAttribute("role")).toBe("slider");
+    expect(el.getAttribute("aria-label")).toBe("probe");
+    expect(el.getAttribute("tabindex")).toBe("0");
+    handle.setPosition(0.123, -1.5);
+    expect(el.getAttribute("aria-valuetext")).toBe("x = 0.123, y = -1.5");
+    expect(el.getAttribute("transform")).toBe("translate(212.30, 350.00)");
+  });
+
+  it("emits every pointer move in data coordinates while dragging", () => {
+    const { handle, onMove, onDragStart, onDragEnd } = setup();
+    const el = handle.element;
+    // Grabbed 3 px right of the centre: the knob keeps that offset instead of jumping under the pointer.
+    el.dispatchEvent(pointer("pointerdown", { clientX: 203, clientY: 200 }));
+    expect(onDragStart).toHaveBeenCalledOnce();
+    expect(handle.dragging()).toBe(true);
+    for (let k = 1; k <= 5; k++) el.dispatchEvent(pointer("pointermove", { clientX: 203 + k * 10, clientY: 200 }));
+    expect(onMove).toHaveBeenCalledTimes(5);
+    expect(onMove.mock.lastCall).toEqual([0.5, 0, "pointer"]);
+    expect(handle.position()).toEqual([0.5, 0]);
+    el.dispatchEvent(pointer("pointerup", { clientX: 250, clientY: 200 }));
+    expect(onDragEnd).toHaveBeenCalledOnce();
+    expect(handle.dragging()).toBe(false);
+    el.dispatchEvent(pointer("pointermove", { clientX: 300, clientY: 200 }));
+    expect(onMove).toHaveBeenCalledTimes(5);
+  });
+
+  it("ignores other pointers and keeps the press from reaching the background", () => {
+    const { handle, onMove, svg } = setup();
+    const background = vi.fn();
+    svg.addEventListener("pointerdown", background);
+    handle.element.dispatchEvent(pointer("pointerdown", { pointerId: 7 }));
+    handle.element.dispatchEvent(pointer("pointermove", { pointerId: 8, clientX: 10, clientY: 10 }));
+    expect(onMove).not.toHaveBeenCalled();
+    expect(background).not.toHaveBeenCalled();
+  });
+
+  it("moves by 1 % of the view per arrow key, 10 % with shift, clamped to the view", () => {
+    const { handle, onMove } = setup();
+    const key = (k: string, shiftKey = false) =>
+      handle.element.dispatchEvent(new KeyboardEvent("keydown", { key: k, shiftKey, bubbles: true, cancelable: true }));
+    key("ArrowRight");
+    expect(handle.position()[0]).toBeCloseTo(0.04, 12);
+    key("ArrowUp", true);
+    expect(handle.position()[1]).toBeCloseTo(0.4, 12);
+    key("ArrowLeft");
+    key("ArrowDown");
+    expect(handle.position()[0]).toBeCloseTo(0, 12);
+    expect(handle.position()[1]).toBeCloseTo(0.36, 12);
+    expect(onMove).toHaveBeenLastCalledWith(expect.any(Number), expect.any(Number), "keyboard");
+    for (let k = 0; k < 10; k++) key("ArrowDown", true);
+    expect(handle.position()[1]).toBe(-2);
+    key("a");
+    expect(onMove).toHaveBeenCalledTimes(14);
+  });
+
+  it("setPosition does not emit, and destroy removes the element and its listeners", () => {
+    const { handle, onMove } = setup();
+    handle.setPosition(1, 1);
+    expect(onMove).not.toHaveBeenCalled();
+    const el = handle.element;
+    handle.destroy();
+    expect(el.isConnected).toBe(false);
+    el.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowRight" }));
+    expect(onMove).not.toHaveBeenCalled();
+  });
+
+  it("formats aria-valuetext compactly", () => {
+    expect(valueText(1 / 3, -2e-7)).toBe("x = 0.3333, y = -2e-7");
+  });
+});

@@ -1,0 +1,146 @@
+/**
+ * A draggable point handle in SVG that is also a keyboard slider: role="slider", labelled, focusable,
+ * arrow keys move it by 1 % of the view (10 % with shift). It reports every pointer move in data
+ * coordinates, unthrottled; flow control happens later (flow.ts), so the handle itself never lags.
+ */
+import { svgElement } from "./dom";
+import { formatNumber } from "./format";
+
+export interface HandleOptions {
+  /** Accessible name, e.g. "probe". */
+  label: string;
+  /** Pixel position of a pointer event in the coordinates the handle is placed in. */
+  eventToPixel(event: PointerEvent): [number, number];
+  /** Pixel -> data, and data -> pixel to place the handle. */
+  toData(px: number, py: number): [number, number];
+  toPixel(x: number, y: number): [number, number];
+  /** Keyboard step in data units: 1 % of the current view in x and y. */
+  keyStep(): [number, number];
+  /** Keep positions inside the view. */
+  clamp(x: number, y: number): [number, number];
+  onMove(x: number, y: number, source: "pointer" | "keyboard"): void;
+  onDragStart?(): void;
+  onDragEnd?(): void;
+}
+
+export interface Handle {
+  element: SVGGElement;
+  /** Current position in data coordinates. */
+  position(): [number, number];
+  /** Place the handle (without emitting onMove). */
+  setPosition(x: number, y: number): void;
+  /** Re-place after the scales changed. */
+  relayout(): void;
+  dragging(): boolean;
+  destroy(): void;
+}
+
+export const KNOB_RADIUS = 7;
+
+const KEY_DIRECTIONS: Record<string, [number, number]> = {
+  ArrowLeft: [-1, 0],
+  ArrowRight: [1, 0],
+  ArrowUp: [0, 1],
+  ArrowDown: [0, -1],
+};
+
+export function valueText(x: number, y: number): string {
+  return `x = ${formatNumber(x)}, y = ${formatNumber(y)}`;
+}
+
+export function createHandle(options: HandleOptions, doc: Document = document): Handle {
+  const element = svgElement("g", { class: "handle", role: "slider", "aria-label": options.label, tabindex: 0 }, doc);
+  // A bigger invisible disc makes the handle easy to grab on touch screens.
+  element.append(
+    svgElement("circle", { r: KNOB_RADIUS + 8, fill: "transparent" }, doc),
+    svgElement("circle", { class: "focus-ring", r: KNOB_RADIUS + 4 }, doc),
+    svgElement("circle", { class: "knob", r: KNOB_RADIUS }, doc),
+  );
+  let x = 0;
+  let y = 0;
+  let activePointer: number | null = null;
+  // Where the knob's centre sits relative to the pointer, so grabbing it off-centre does not make it jump.
+  let grabOffset: [number, number] = [0, 0];
+
+  const place = (): void => {
+    const [px, py] = options.toPixel(x, y);
+    element.setAttribute("transform", `translate(${px.toFixed(2)}, ${py.toFixed(2)})`);
+    element.setAttribute("aria-valuetext", valueText(x, y));
+  };
+
+  const moveTo = (nx: number, ny: number, source: "pointer" | "keyboard"): void => {
+    [x, y] = options.clamp(nx, ny);
+    place();
+    options.onMove(x, y, source);
+  };
+
+  const onPointerDown = (event: PointerEvent): void => {
+    if (event.button !== 0 || activePointer !== null) return;
+    // The background below pans the view: this press belongs to the handle only.
+    event.stopPropagation();
+    event.preventDefault();
+    activePointer = event.pointerId;
+    const [px, py] = options.eventToPixel(event);
+    const [hx, hy] = options.toPixel(x, y);
+    grabOffset = [hx - px, hy - py];
+    element.setPointerCapture?.(event.pointerId);
+    // Focus so arrow keys work after a drag, without the keyboard focus ring (focusVisible where supported).
+    element.focus({ preventScroll: true, focusVisible: false } as FocusOptions);
+    options.onDragStart?.();
+  };
+
+  const onPointerMove = (event: PointerEvent): void => {
+    if (event.pointerId !== activePointer) return;
+    event.stopPropagation();
+    const [px, py] = options.eventToPixel(event);
+    moveTo(...options.toData(px + grabOffset[0], py + grabOffset[1]), "pointer");
+  };
+
+  const onPointerUp = (event: PointerEvent): void => {
+    if (event.pointerId !== activePointer) return;
+    event.stopPropagation();
+    activePointer = null;
+    element.releasePointerCapture?.(event.pointerId);
+    options.onDragEnd?.();
+  };
+
+  const onKeyDown = (event: KeyboardEvent): void => {
+    const direction = KEY_DIRECTIONS[event.key];
+    if (!direction) return;
+    event.preventDefault();
+    const [sx, sy] = options.keyStep();
+    const factor = event.shiftKey ? 10 : 1;
+    moveTo(x + direction[0] * sx * factor, y + direction[1] * sy * factor, "keyboard");
+  };
+
+  // The handle's own double click must not reach the background (which resets the view).
+  const stop = (event: Event): void => event.stopPropagation();
+
+  element.addEventListener("pointerdown", onPointerDown);
+  element.addEventListener("pointermove", onPointerMove);
+  element.addEventListener("pointerup", onPointerUp);
+  element.addEventListener("pointercancel", onPointerUp);
+  element.addEventListener("keydown", onKeyDown);
+  element.addEventListener("dblclick", stop);
+
+  return {
+    element,
+    position: () => [x, y],
+    setPosition(nx, ny) {
+      x = nx;
+      y = ny;
+      place();
+    },
+    relayout: place,
+    dragging: () => activePointer !== null,
+    destroy() {
+      element.removeEventListener("pointerdown", onPointerDown);
+      element.removeEventListener("pointermove", onPointerMove);
+      element.removeEventListener("pointerup", onPointerUp);
+      element.removeEventListener("pointercancel", onPointerUp);
+      element.removeEventListener("keydown", onKeyDown);
+      element.removeEventListener("dblclick", stop);
+      element.remove();
+    },
+  };
+}

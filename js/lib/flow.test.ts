@@ -1,0 +1,157 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { type Request, Requester } from "./flow";
+
+interface Probe {
+  x: number;
+  y: number;
+}
+
+/** A fake kernel: records what was sent; the test decides when and in which order it replies. */
+function setup(timeoutMs?: number) {
+  const sent: Request<Probe>[] = [];
+  const onIdle = vi.fn();
+  const requester = new Requester<Probe>({ type: "probe", send: (m) => sent.push(m), timeoutMs, onIdle });
+  return { sent, requester, onIdle };
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("Requester", () => {
+  it("sends at once when idle, with type and seq starting at 1", () => {
+    const { sent, requester } = setup();
+    requester.request({ x: 1, y: 2 });
+    expect(sent).toEqual([{ type: "probe", seq: 1, x: 1, y: 2 }]);
+    expect(requester.busy).toBe(true);
+    expect(requester.inFlightSeq).toBe(1);
+  });
+
+  it("keeps one in flight and sends only the newest pending payload on reply", () => {
+    const { sent, requester, onIdle } = setup();
+    requester.request({ x: 1, y: 0 });
+    requester.request({ x: 2, y: 0 });
+    requester.request({ x: 3, y: 0 });
+    expect(sent).toHaveLength(1);
+    expect(requester.accept(1)).toBe(true);
+    expect(sent.map((m) => m.x)).toEqual([1, 3]);
+    expect(sent[1]!.seq).toBe(2);
+    expect(onIdle).not.toHaveBeenCalled();
+    requester.accept(2);
+    expect(requester.busy).toBe(false);
+    expect(onIdle).toHaveBeenCalledTimes(1);
+  });
+
+  it("turns a storm of 1000 requests into a few sends, the last payload always sent", () => {
+    const { sent, requester } = setup();
+    for (let k = 0; k < 1000; k++) {
+      requester.request({ x: k, y: -k });
+      // The kernel answers every 100th event (a slow kernel during a fast drag).
+      if (k % 100 === 99) requester.accept(requester.inFlightSeq!);
+    }
+    while (requester.busy) requester.accept(requester.inFlightSeq!);
+    expect(sent.length).toBeLessThanOrEqual(12);
+    expect(sent.at(-1)).toMatchObject({ x: 999, y: -999 });
+    // Sequence numbers increase by one per message actually sent.
+    expect(sent.map((m) => m.seq)).toEqual(sent.map((_, k) => k + 1));
+  });
+
+  it("sends the last payload even when the final reply comes long after the drag ended", () => {
+    const { sent, requester } = setup();
+    requester.request({ x: 0, y: 0 });
+    for (let k = 1; k <= 50; k++) requester.request({ x: k, y: k });
+    vi.advanceTimersByTime(3000);
+    requester.accept(1);
+    expect(sent.at(-1)).toMatchObject({ seq: 2, x: 50, y: 50 });
+  });
+
+  it("drops stale replies that arrive out of order", () => {
+    const { requester } = setup();
+    requester.request({ x: 1, y: 1 });
+    requester.request({ x: 2, y: 2 });
+    expect(requester.accept(1)).toBe(true);
+    requester.request({ x: 3, y: 3 });
+    expect(requester.accept(2)).toBe(true);
+    // A late duplicate or delayed reply for seq 1 is older than what was accepted.
+    expect(requester.accept(1)).toBe(false);
+    expect(requester.accept(3)).toBe(true);
+    expect(requester.accept(2)).toBe(false);
+  });
+
+  it("does not free the slot for a reply to some other seq", () => {
+    const { sent, requester } = setup();
+    requester.request({ x: 1, y: 1 });
+    requester.request({ x: 2, y: 2 });
+    // A reply caused by Python itself (seq = newest it has seen, here 0) or another view.
+    expect(requester.accept(0)).toBe(true);
+    expect(requester.inFlightSeq).toBe(1);
+    expect(sent).toHaveLength(1);
+  });
+
+  it("frees the slot after the timeout so the widget never freezes", () => {
+    const { sent, requester, onIdle } = setup();
+    requester.request({ x: 1, y: 1 });
+    requester.request({ x: 2, y: 2 });
+    vi.advanceTimersByTime(4999);
+    expect(sent).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(sent).toHaveLength(2);
+    expect(sent[1]).toMatchObject({ seq: 2, x: 2 });
+    vi.advanceTimersByTime(5000);
+    expect(requester.busy).toBe(false);
+    expect(onIdle).toHaveBeenCalledTimes(1);
+    // A late reply to the timed-out request neither breaks anything nor resends.
+    expect(requester.accept(1)).toBe(true);
+    expect(sent).toHaveLength(2);
+  });
+
+  it("restarts the timer for each send and honours a custom timeout", () => {
+    const { sent, requester } = setup(100);
+    requester.request({ x: 1, y: 1 });
+    vi.advanceTimersByTime(90);
+    requester.accept(1);
+    requester.request({ x: 2, y: 2 });
+    requester.request({ x: 3, y: 3 });
+    vi.advanceTimersByTime(90);
+    expect(sent).toHaveLength(2);
+    vi.advanceTimersByTime(10);
+    expect(sent).toHaveLength(3);
+  });
+
+  it("stops sending and clears timers once disposed", () => {
+    const { sent, requester } = setup();
+    requester.request({ x: 1, y: 1 });
+    requester.request({ x: 2, y: 2 });
+    requester.dispose();
+    expect(vi.getTimerCount()).toBe(0);
+    requester.accept(1);
+    requester.request({ x: 3, y: 3 });
+    expect(sent).toHaveLength(1);
+  });
+
+  it("reports the newest seq sent", () => {
+    const { requester } = setup();
+    expect(requester.lastSentSeq).toBe(0);
+    requester.request({ x: 1, y: 1 });
+    requester.accept(1);
+    requester.request({ x: 1, y: 1 });
+    expect(requester.lastSentSeq).toBe(2);
+  });
+
+  it("remembers recent payloads by seq and lets a payload choose its own type", () => {
+    const sent: Request<{ type?: string; x?: number }>[] = [];
+    const requester = new Requester<{ type?: string; x?: number }>({ type: "view", send: (m) => sent.push(m) });
+    requester.request({ type: "reset_view" });
+    expect(sent[0]).toEqual({ type: "reset_view", seq: 1 });
+    requester.accept(1);
+    for (let k = 0; k < 100; k++) {
+      requester.request({ x: k });
+      requester.accept(requester.inFlightSeq!);
+    }
+    expect(requester.sentPayload(101)).toEqual({ x: 99 });
+    expect(requester.sentPayload(1)).toBeUndefined();
+  });
+});

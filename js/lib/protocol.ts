@@ -1,0 +1,124 @@
+/**
+ * Types of the wire protocol (/tmp/protocol.md, v1) and of the models, mirroring the Python traits.
+ * A minimal AnyModel interface stands in for "@anywidget/types" so the bundle has no extra dependency.
+ */
+import type { ArrayRecord, BinaryLike, BufferRecord } from "./arrays";
+
+/** The part of anywidget's model API the widgets use, typed by the trait map `T`. */
+export interface AnyModel<T extends object> {
+  get<K extends keyof T & string>(key: K): T[K];
+  set<K extends keyof T & string>(key: K, value: T[K]): void;
+  save_changes(): void;
+  on(event: string, callback: (...args: never[]) => void): void;
+  off(event?: string | null, callback?: ((...args: never[]) => void) | null): void;
+  send(content: unknown, callbacks?: unknown, buffers?: ArrayBuffer[] | ArrayBufferView[]): void;
+}
+
+export interface RenderProps<T extends object> {
+  model: AnyModel<T>;
+  el: HTMLElement;
+}
+
+export type Pair = [number, number];
+
+/** `_surface`: the current heatmap, replaced as a whole (coarse first, then fine); `{}` before the first. */
+export interface SurfaceState {
+  values: ArrayRecord;
+  grad: ArrayRecord;
+  x_range: Pair;
+  y_range: Pair;
+  stage: "coarse" | "fine";
+  generation: number;
+  vmin: number | null;
+  vmax: number | null;
+}
+
+/** Traits of LossSurface (src/jaxwidgets/surface.py). */
+export interface SurfaceModel {
+  x_range: Pair;
+  y_range: Pair;
+  resolution: number;
+  probe: Pair;
+  log_scale: boolean;
+  show_hessian: boolean;
+  x_label: string;
+  y_label: string;
+  title: string;
+  error: string;
+  _surface: SurfaceState | Record<string, never>;
+}
+
+export function hasSurface(state: SurfaceModel["_surface"] | null | undefined): state is SurfaceState {
+  return state !== null && state !== undefined && "values" in state && state.values !== undefined;
+}
+
+// ---- JS -> Python -------------------------------------------------------------------------------------
+
+export interface ProbeRequest {
+  x: number;
+  y: number;
+}
+
+export interface ViewRequest {
+  x_range: Pair;
+  y_range: Pair;
+}
+
+export type ResetViewRequest = Record<string, never>;
+
+// ---- Python -> JS -------------------------------------------------------------------------------------
+
+export interface ProbeReply {
+  type: "probe";
+  seq: number;
+  x: number;
+  y: number;
+  /** float32 [value, dfdx, dfdy, hxx, hxy, hyy]; Hessian entries NaN when show_hessian is off. */
+  result: BufferRecord;
+}
+
+export interface ViewReply {
+  type: "view";
+  seq: number;
+}
+
+export interface ErrorReply {
+  type: "error";
+  seq: number;
+  request: "probe" | "view";
+  message: string;
+}
+
+export type ServerMessage = ProbeReply | ViewReply | ErrorReply;
+
+export type CustomMessageHandler = (content: unknown, buffers?: readonly BinaryLike[]) => void;
+
+/** Narrow an incoming custom message; unknown or malformed messages give null (and are ignored). */
+export function parseServerMessage(content: unknown): ServerMessage | null {
+  if (typeof content !== "object" || content === null) return null;
+  const message = content as Partial<Record<string, unknown>>;
+  if (typeof message.seq !== "number") return null;
+  switch (message.type) {
+    case "probe":
+      return typeof message.x === "number" && typeof message.y === "number" && typeof message.result === "object"
+        ? (content as ProbeReply)
+        : null;
+    case "view":
+      return content as ViewReply;
+    case "error":
+      return typeof message.message === "string" ? (content as ErrorReply) : null;
+    default:
+      return null;
+  }
+}
+
+/** Payload of the `jaxwidgets:frame` event dispatched on the widget root after each painted probe frame. */
+export interface FrameDetail {
+  kind: "provisional" | "exact";
+  x: number;
+  y: number;
+  seq: number;
+  time: number;
+}
+
+export const FRAME_EVENT = "jaxwidgets:frame";

@@ -1,0 +1,299 @@
+// @vitest-environment jsdom
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { pointer } from "./lib/testing";
+import type { AnyModel, FrameDetail, SurfaceModel } from "./lib/protocol";
+import widget from "./surface";
+
+type Handler = (...args: unknown[]) => void;
+
+/** The anywidget model API over a plain object, recording what the view sends. */
+class FakeModel implements AnyModel<SurfaceModel> {
+  readonly sent: Record<string, unknown>[] = [];
+  saves = 0;
+  private readonly handlers = new Map<string, Set<Handler>>();
+  constructor(readonly state: SurfaceModel) {}
+  get<K extends keyof SurfaceModel & string>(key: K): SurfaceModel[K] {
+    return this.state[key];
+  }
+  set<K extends keyof SurfaceModel & string>(key: K, value: SurfaceModel[K]): void {
+    this.state[key] = value;
+    this.emit(`change:${key}`);
+  }
+  save_changes(): void {
+    this.saves += 1;
+  }
+  on(event: string, callback: (...args: never[]) => void): void {
+    if (!this.handlers.has(event)) this.handlers.set(event, new Set());
+    this.handlers.get(event)!.add(callback as Handler);
+  }
+  off(event?: string | null, callback?: ((...args: never[]) => void) | null): void {
+    if (event) this.handlers.get(event)?.delete(callback as Handler);
+  }
+  send(content: unknown): void {
+    this.sent.push(content as Record<string, unknown>);
+  }
+  emit(event: string, ...args: unknown[]): void {
+    for (const handler of [...(this.handlers.get(event) ?? [])]) handler(...args);
+  }
+  listenerCount(): number {
+    return [...this.handlers.values()].reduce((n, set) => n + set.size, 0);
+  }
+  /** Python's answer to a probe request for f = x^2 + y^2. */
+  replyProbe(seq: number, x: number, y: number): void {
+    const big = new ArrayBuffer(40);
+    new Float32Array(big, 4, 6).set([x * x + y * y, 2 * x, 2 * y, 2, 0, 2]);
+    this.emit("msg:custom", { type: "probe", seq, x, y, result: { buffer: 0, dtype: "float32", shape: [6] } }, [new DataView(big, 4, 24)]);
+  }
+}
+
+function bowlSurface(n: number, generation: number): SurfaceModel["_surface"] {
+  const values = new Float32Array(n * n);
+  const grad = new Float32Array(2 * n * n);
+  for (let j = 0; j < n; j++) {
+    for (let i = 0; i < n; i++) {
+      const x = -2 + ((i + 0.5) * 4) / n;
+      const y = -2 + ((j + 0.5) * 4) / n;
+      values[j * n + i] = x * x + y * y;
+      grad[j * n + i] = 2 * x;
+      grad[n * n + j * n + i] = 2 * y;
+    }
+  }
+  return {
+    values: { view: new DataView(values.buffer), dtype: "float32", shape: [n, n] },
+    grad: { view: new DataView(grad.buffer), dtype: "float32", shape: [2, n, n] },
+    x_range: [-2, 2],
+    y_range: [-2, 2],
+    stage: "fine",
+    generation,
+    vmin: 0,
+    vmax: 8,
+  };
+}
+
+function makeModel(overrides: Partial<SurfaceModel> = {}): FakeModel {
+  return new FakeModel({
+    x_range: [-2, 2],
+    y_range: [-2, 2],
+    resolution: 20,
+    probe: [0.5, 1],
+    log_scale: false,
+    show_hessian: false,
+    x_label: "x",
+    y_label: "y",
+    title: "Bowl",
+    error: "",
+    _surface: {},
+    ...overrides,
+  });
+}
+
+/** Press the handle at its centre (where it is drawn), as a user grabbing it would. */
+function pressHandle(handle: SVGGElement): void {
+  const [, x, y] = handle.getAttribute("transform")!.match(/translate\(([-\d.]+), ([-\d.]+)\)/)!.map(Number);
+  handle.dispatchEvent(pointer("pointerdown", { clientX: x, clientY: y }));
+}
+
+const nextFrame = () => new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
+
+function mount(model: FakeModel) {
+  const el = document.createElement("div");
+  document.body.append(el);
+  const frames: FrameDetail[] = [];
+  el.addEventListener("jaxwidgets:frame", (e) => frames.push((e as CustomEvent<FrameDetail>).detail));
+  const cleanup = widget.render({ model, el });
+  const root = el.querySelector<HTMLElement>(".jaxwidgets")!;
+  const handle = el.querySelector<SVGGElement>('[role="slider"][aria-label="probe"]')!;
+  return { el, root, handle, frames, cleanup };
+}
+
+beforeEach(() => {
+  // jsdom has no canvas: the widget must cope (it draws nothing there) without noisy errors.
+  vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockReturnValue(null);
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  document.body.replaceChildren();
+});
+
+describe("LossSurface view", () => {
+  it("builds the documented DOM: root classes, slider handle, hidden alert banner, text-only title", () => {
+    const model = makeModel({ title: "<img src=x onerror=alert(1)>" });
+    const { root, handle, el } = mount(model);
+    expect(root.classList.contains("jaxwidgets-surface")).toBe(true);
+    expect(handle.getAttribute("aria-valuetext")).toBe("x = 0.5, y = 1");
+    const banner = el.querySelector<HTMLElement>('.jaxwidgets-error[role="alert"]')!;
+    expect(banner.hidden).toBe(true);
+    expect(el.querySelector(".jaxwidgets-title")!.textContent).toBe("<img src=x onerror=alert(1)>");
+    expect(el.querySelector("img")).toBeNull();
+    model.set("error", "f raised ZeroDivisionError");
+    expect(banner.hidden).toBe(false);
+    expect(banner.textContent).toBe("f raised ZeroDivisionError");
+  });
+
+  it("asks for the exact reading at the start and draws it on the next frame", async () => {
+    const model = makeModel();
+    const { root, frames } = mount(model);
+    expect(model.sent).toEqual([{ type: "probe", seq: 1, x: 0.5, y: 1 }]);
+    model.replyProbe(1, 0.5, 1);
+    expect(root.dataset.exactSeq).toBeUndefined();
+    await nextFrame();
+    expect(root.dataset.exactSeq).toBe("1");
+    expect(root.dataset.exactX).toBe("0.5");
+    expect(root.dataset.value).toBe("1.25");
+    expect(frames.at(-1)).toMatchObject({ kind: "exact", x: 0.5, y: 1, seq: 1 });
+    expect(root.querySelector(".readout")!.textContent).toContain("f(0.5, 1) = 1.25");
+  });
+
+  it("marks the surface generation and shows a provisional reading from the grid at once", () => {
+    const model = makeModel();
+    const { root, handle, frames } = mount(model);
+    model.set("_surface", bowlSurface(40, 7));
+    expect(root.dataset.surfaceGeneration).toBe("7");
+    pressHandle(handle);
+    // Plot area in jsdom: 310 px square at (62, 8) over [-2, 2]^2, so the centre is (217, 163).
+    handle.dispatchEvent(pointer("pointermove", { clientX: 217, clientY: 163 }));
+    const last = frames.at(-1)!;
+    expect(last.kind).toBe("provisional");
+    expect(last.x).toBeCloseTo(0, 9);
+    expect(last.y).toBeCloseTo(0, 9);
+    const readout = root.querySelector(".readout")!;
+    expect(readout.classList.contains("provisional")).toBe(true);
+    expect(readout.textContent).toMatch(/^f\(.*\) ≈ /);
+  });
+
+  it("keeps one probe request in flight during a drag storm and always sends the last position", async () => {
+    const model = makeModel();
+    const { root, handle } = mount(model);
+    model.replyProbe(1, 0.5, 1);
+    pressHandle(handle);
+    for (let k = 0; k < 200; k++) {
+      handle.dispatchEvent(pointer("pointermove", { clientX: 100 + k, clientY: 100 + k / 2 }));
+      const inFlight = model.sent.at(-1)!;
+      // The kernel answers now and then, always the request in flight.
+      if (k % 50 === 25) model.replyProbe(inFlight.seq as number, inFlight.x as number, inFlight.y as number);
+    }
+    handle.dispatchEvent(pointer("pointerup"));
+    expect(model.sent.length).toBeLessThanOrEqual(6);
+    // Answer until idle; the final request is the handle's final position.
+    let last = model.sent.at(-1)!;
+    model.replyProbe(last.seq as number, last.x as number, last.y as number);
+    last = model.sent.at(-1)!;
+    model.replyProbe(last.seq as number, last.x as number, last.y as number);
+    const [, hx, hy] = handle.getAttribute("aria-valuetext")!.match(/x = (\S+), y = (\S+)/)!.map(Number);
+    expect(last.x).toBeCloseTo(hx!, 3);
+    expect(last.y).toBeCloseTo(hy!, 3);
+    await nextFrame();
+    expect(root.dataset.exactSeq).toBe(String(last.seq));
+  });
+
+  it("does not draw an exact reply for a position the handle has left", async () => {
+    const model = makeModel();
+    const { handle, frames } = mount(model);
+    pressHandle(handle);
+    handle.dispatchEvent(pointer("pointermove", { clientX: 217, clientY: 163 }));
+    model.replyProbe(1, 0.5, 1);
+    await nextFrame();
+    expect(frames.filter((f) => f.kind === "exact")).toHaveLength(0);
+  });
+
+  it("follows a probe moved by Python when the user is not dragging", async () => {
+    const model = makeModel();
+    const { handle, frames } = mount(model);
+    model.replyProbe(1, 0.5, 1);
+    model.replyProbe(1, -1, 0.25);
+    await nextFrame();
+    expect(handle.getAttribute("aria-valuetext")).toBe("x = -1, y = 0.25");
+    expect(frames.at(-1)).toMatchObject({ kind: "exact", x: -1, y: 0.25 });
+  });
+
+  it("zooms locally at once, sends a view request, and ignores echoes of older windows", () => {
+    const model = makeModel();
+    const { el } = mount(model);
+    const svg = el.querySelector("svg")!;
+    svg.dispatchEvent(new WheelEvent("wheel", { clientX: 217, clientY: 163, deltaY: -100, bubbles: true, cancelable: true }));
+    svg.dispatchEvent(new WheelEvent("wheel", { clientX: 217, clientY: 163, deltaY: -100, bubbles: true, cancelable: true }));
+    const views = model.sent.filter((m) => m.type === "view");
+    expect(views).toHaveLength(1);
+    const first = views[0]!.x_range as [number, number];
+    expect(first[1] - first[0]).toBeLessThan(4);
+    // An echo of the first window while the second is pending must not undo the zoom.
+    model.set("x_range", first);
+    model.emit("msg:custom", { type: "view", seq: 1 });
+    const second = model.sent.filter((m) => m.type === "view");
+    expect(second).toHaveLength(2);
+    expect((second[1]!.x_range as number[])[1]! - (second[1]!.x_range as number[])[0]!).toBeLessThan(first[1] - first[0]);
+  });
+
+  it("resets the view through Python and adopts the window it answers with", async () => {
+    const model = makeModel({ x_range: [-1, 1], y_range: [-1, 1] });
+    const { el } = mount(model);
+    const reset = [...el.querySelectorAll("button")].find((b) => b.textContent === "Reset view")!;
+    reset.click();
+    const request = model.sent.at(-1)!;
+    expect(request).toMatchObject({ type: "reset_view" });
+    model.set("x_range", [-2, 2]);
+    model.set("y_range", [-3, 3]);
+    model.emit("msg:custom", { type: "view", seq: request.seq });
+    await nextFrame();
+    const ticks = [...el.querySelectorAll(".axis text")].map((t) => t.textContent);
+    expect(ticks).toContain("−3");
+    expect(ticks).toContain("2");
+  });
+
+  it("binds the checkboxes to log_scale and show_hessian", () => {
+    const model = makeModel();
+    const { el } = mount(model);
+    const [log, hessian] = [...el.querySelectorAll<HTMLInputElement>('input[type="checkbox"]')];
+    log!.click();
+    expect(model.state.log_scale).toBe(true);
+    hessian!.click();
+    expect(model.state.show_hessian).toBe(true);
+    expect(model.saves).toBe(2);
+    // Turning the Hessian on asks for a fresh reading that includes it (after the first one is answered).
+    model.replyProbe(1, 0.5, 1);
+    expect(model.sent.filter((m) => m.type === "probe")).toHaveLength(2);
+    model.set("log_scale", false);
+    expect(log!.checked).toBe(false);
+  });
+
+  it("supports several views of one model and cleans up every listener", async () => {
+    const model = makeModel();
+    const a = mount(model);
+    const b = mount(model);
+    model.replyProbe(1, 0.5, 1);
+    await nextFrame();
+    expect(a.root.dataset.exactSeq).toBe("1");
+    expect(b.root.dataset.exactSeq).toBe("1");
+    a.cleanup();
+    expect(a.el.children).toHaveLength(0);
+    b.cleanup();
+    expect(model.listenerCount()).toBe(0);
+  });
+
+  it("starts a view rendered later where the other views left probe and window (traits lag behind)", async () => {
+    const model = makeModel();
+    const a = mount(model);
+    model.replyProbe(1, 0.5, 1);
+    pressHandle(a.handle);
+    a.handle.dispatchEvent(pointer("pointermove", { clientX: 217, clientY: 163 }));
+    a.handle.dispatchEvent(pointer("pointerup"));
+    const svg = a.el.querySelector("svg")!;
+    svg.dispatchEvent(new WheelEvent("wheel", { clientX: 217, clientY: 163, deltaY: -100, bubbles: true, cancelable: true }));
+    const b = mount(model);
+    expect(b.handle.getAttribute("aria-valuetext")).toBe(a.handle.getAttribute("aria-valuetext"));
+    // B asks for the exact reading where the probe really is, not at the stale trait (0.5, 1).
+    const request = model.sent.at(-1)!;
+    expect(Math.abs(request.x as number)).toBeLessThan(1e-9);
+  });
+
+  it("follows a surface computed for another window when it has no view request under way", async () => {
+    const model = makeModel();
+    const { el } = mount(model);
+    const zoomed = { ...(bowlSurface(10, 3) as object), x_range: [0, 1], y_range: [0, 1] } as SurfaceModel["_surface"];
+    model.set("_surface", zoomed);
+    await nextFrame();
+    const ticks = [...el.querySelectorAll(".axis text")].map((t) => t.textContent);
+    expect(ticks).toContain("0.4");
+    expect(ticks).not.toContain("−2");
+  });
+});
