@@ -8,6 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .descent import Descent
 from .kernels import FunctionError, count_compiles
+from .posterior import Posterior
 from .surface import LossSurface
 
 try:
@@ -15,4 +16,4 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0.0.0"
 
-__all__ = ["Descent", "FunctionError", "LossSurface", "__version__", "count_compiles"]
+__all__ = ["Descent", "FunctionError", "LossSurface", "Posterior", "__version__", "count_compiles"]

@@ -1,4 +1,4 @@
-"""Fixtures for tests that drive a real JupyterLab in Chromium (see lab.py; run with ``pytest -m browser``)."""
+"""Fixtures for the tests that drive a real JupyterLab in Chromium (lab.py); ``pytest -m browser``."""
 
 from __future__ import annotations
 

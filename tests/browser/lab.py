@@ -44,7 +44,7 @@ CHROMIUM_FLAGS = [
 VIEWPORT = {"width": 1280, "height": 1000}
 
 # JavaScript: the notebook panel showing `path` (a page may hold several panels).
-_PANEL_JS = "(path) => [...window.jupyterapp.shell.widgets('main')].find(w => w.context && w.context.path === path)"
+_PANEL_JS = "(path) => [...window.jupyterapp.shell.widgets('main')].find((w) => w.context?.path === path)"
 
 
 # ---- the server -------------------------------------------------------------------------------------
@@ -68,7 +68,7 @@ def free_port() -> int:
 
 
 def _private_dirs(base: Path) -> dict[str, str]:
-    """Config, runtime, settings and workspace dirs of our own, so a user's settings are never read or written."""
+    """Private config, runtime, settings and workspace dirs: a user's settings are never touched."""
     dirs = {
         "JUPYTER_CONFIG_DIR": base / "config",
         "JUPYTER_RUNTIME_DIR": base / "runtime",
@@ -201,6 +201,7 @@ class Notebook:
         page.goto(f"{lab.url}/lab/workspaces/{workspace}/tree/{path}?token={lab.token}")
         notebook = cls(page, path)
         notebook.wait_kernel_idle(timeout)
+        page.evaluate("window.jupyterapp.shell.collapseLeft()")  # the file browser only takes room
         return notebook
 
     def close(self) -> None:
@@ -213,6 +214,7 @@ class Notebook:
     def wait_kernel_idle(self, timeout: float = 90.0) -> None:
         self.page.wait_for_function(
             f"""(path) => {{
+                if (!window.jupyterapp) return false;  // JupyterLab still loading
                 const panel = ({_PANEL_JS})(path);
                 const kernel = panel && panel.sessionContext.session && panel.sessionContext.session.kernel;
                 return kernel && kernel.status === 'idle';
@@ -222,7 +224,7 @@ class Notebook:
         )
 
     def run_all(self, timeout: float = 180.0) -> None:
-        """Run every cell (the command resolves when the last one has finished) and raise on any error output."""
+        """Run every cell, wait until the last one has finished, and raise on any error output."""
         self.page.evaluate(
             f"""async (path) => {{
                 window.jupyterapp.shell.activateById(({_PANEL_JS})(path).id);
@@ -294,8 +296,9 @@ def centre(locator: Any) -> tuple[float, float]:
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
 
-def drag(page: Any, start: tuple[float, float], end: tuple[float, float], steps: int = 8,
-         settled: Any = None) -> None:
+def drag(
+    page: Any, start: tuple[float, float], end: tuple[float, float], steps: int = 8, settled: Any = None
+) -> None:
     """Drag as a person does: hover, press, move in steps, hold until ``settled()`` returns, release.
 
     Releasing at once can deliver the last move after the release to widgets that throttle their events.

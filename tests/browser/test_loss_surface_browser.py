@@ -16,7 +16,8 @@ HANDLE = "[role=slider][aria-label=probe]"
 # Records every painted probe picture (the widget's `jaxwidgets:frame` event) with its widget root.
 RECORD_FRAMES_JS = """() => {
     window.__frames = [];
-    document.addEventListener('jaxwidgets:frame', (e) => window.__frames.push({...e.detail, root: e.target}), true);
+    const record = (e) => window.__frames.push({...e.detail, root: e.target});
+    document.addEventListener('jaxwidgets:frame', record, true);
 }"""
 
 # True once the newest exact picture of widget `index` shows where the handle was last moved to.
@@ -25,7 +26,8 @@ SETTLED_JS = """(index) => {
     const frames = window.__frames.filter((f) => f.root === root);
     const last = frames[frames.length - 1];
     const lastMove = frames.filter((f) => f.kind === 'provisional').pop();
-    return Boolean(last) && last.kind === 'exact' && (!lastMove || (last.x === lastMove.x && last.y === lastMove.y));
+    const atLastMove = !lastMove || (last.x === lastMove.x && last.y === lastMove.y);
+    return Boolean(last) && last.kind === 'exact' && atLastMove;
 }"""
 
 
@@ -103,7 +105,9 @@ def test_drag_moves_python_probe_and_picture(loss_surface: Surface, artifacts: P
     probe = surface.py("probe")
     tolerance = 2 * data_per_pixel  # the handle is placed to 1/100 px; the mouse lands on whole pixels
     assert probe == pytest.approx(expected, abs=tolerance), (probe, expected)
-    assert surface.exact() == pytest.approx(probe, abs=1e-9), "the page shows another position than Python has"
+    assert surface.exact() == pytest.approx(probe, abs=1e-9), (
+        "the page shows another position than Python has"
+    )
     assert surface.py("value") != pytest.approx(before_value)
     assert surface.root.get_attribute("data-value") is not None
     assert float(surface.root.get_attribute("data-value")) == pytest.approx(surface.py("value"), rel=1e-5)
@@ -135,7 +139,9 @@ def test_bad_function_shows_banner_and_keeps_picture(loss_surface: Surface, arti
         assert error, "a function with Python control flow on a traced value must set `error`"
         banner.wait_for(state="visible")
         assert banner.text_content().strip() == error.strip()
-        assert surface.root.get_attribute("data-surface-generation") == generation, "the old picture must stay"
+        assert surface.root.get_attribute("data-surface-generation") == generation, (
+            "the old picture must stay"
+        )
         surface.root.screenshot(path=artifacts / "loss_surface_error.png")
     finally:
         notebook.python(f"{surface.name}.f = _good_f")
@@ -164,19 +170,20 @@ def test_tour_runs_without_errors(lab_server: LabServer, browser: Any, artifacts
     notebook = Notebook.open(browser, lab_server, "tour.ipynb")
     try:
         notebook.run_all()  # raises on any error output
-        widgets = notebook.page.locator(SURFACE)
-        count = notebook.value("sum(isinstance(v, jaxwidgets.LossSurface) for v in list(globals().values()))")
+        # Each widget once (Out[n] and _ hold the displayed ones a second time).
+        notebook.python(
+            "_widgets = list({id(v): v for v in list(globals().values())"
+            " if isinstance(v, jaxwidgets.LossSurface)}.values())"
+        )
+        count = notebook.value("len(_widgets)")
         assert count >= 1
         for index in range(count):
             surface = Surface(notebook, "", index)
             surface.root.scroll_into_view_if_needed()
             surface.wait_rendered()
-        assert widgets.count() == count
-        errors = notebook.value(
-            "[v.error for v in list(globals().values()) if isinstance(v, jaxwidgets.LossSurface)]"
-        )
-        assert errors == [""] * count
+            surface.root.screenshot(path=artifacts / f"tour_{index}.png")
+        assert notebook.page.locator(SURFACE).count() == count
+        assert notebook.value("[w.error for w in _widgets]") == [""] * count
         assert notebook.error_outputs() == []
-        notebook.page.screenshot(path=artifacts / "tour.png", full_page=True)
     finally:
         notebook.close()

@@ -1,0 +1,385 @@
+"""Drag latency in a real JupyterLab: jaxwidgets.LossSurface against ipywidgets ``interact`` + matplotlib.
+
+Usage: ``python benchmarks/latency.py [--moves N] [--drag-seconds S]``. Prints a table and writes JSON to
+``benchmarks/results/``. What each figure means: ``benchmarks/README.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests" / "browser"))
+import lab  # noqa: E402  (the one JupyterLab + Chromium driver, shared with the browser tests)
+
+RESULTS = Path(__file__).resolve().parent / "results"
+GOALS = {"exact_p50_ms": 26.0, "exact_p95_ms": 33.0, "exact_updates_per_s": 45.0, "final_frame_ms": 33.0}
+FRAME_INTERVAL = 1 / 60  # seconds between mouse moves in the continuous drag
+TIMEOUT_MS = 15_000
+
+SEED = """\
+def f(x, y):
+    return 2 * x**2 - 4 * x * y + y**4 + 2
+"""
+
+JAXWIDGETS_CELLS = [
+    SEED
+    + """
+import jaxwidgets
+
+surface = jaxwidgets.LossSurface(f, x=(-2, 2), y=(-2, 2), resolution=200, probe=(-1.0, -1.0))
+surface
+"""
+]
+
+INTERACT_CELLS = [
+    SEED
+    + """
+%matplotlib inline
+import matplotlib.pyplot as plt
+import numpy as np
+from ipywidgets import FloatSlider, interact
+
+centres = (np.arange(200) + 0.5) / 200 * 4 - 2
+X, Y = np.meshgrid(centres, centres)
+Z = f(X, Y)
+
+
+def draw(px, py):
+    print(f"probe {px:.2f} {py:.2f}")  # the benchmark matches each picture to its slider value by this line
+    gx, gy = 4 * px - 4 * py, -4 * px + 4 * py**3
+    fig, ax = plt.subplots(figsize=(6, 6))
+    ax.imshow(Z, origin="lower", extent=(-2, 2, -2, 2), cmap="viridis")
+    ax.contour(X, Y, Z, levels=10, colors="white", linewidths=0.6)
+    ax.plot([px], [py], "o", color="white", markeredgecolor="black")
+    ax.annotate("", xy=(px - 0.05 * gx, py - 0.05 * gy), xytext=(px, py), arrowprops={"color": "white"})
+    ax.set_title(f"f({px:.2f}, {py:.2f}) = {f(px, py):.4g}")
+    plt.show()
+
+
+slider = dict(min=-2, max=2, step=0.01)
+interact(draw, px=FloatSlider(-1.0, description="x", **slider),
+         py=FloatSlider(-1.0, description="y", **slider));
+"""
+]
+
+# Installed in every page before JupyterLab loads. Records when each pointer move happened and when each
+# picture reached the screen, as `pictures`: {kind: 'provisional' | 'exact', key: 'x y', t: ms}.
+INSTRUMENT_JS = """(() => {
+    // Code inside an animation-frame callback draws into that frame; anything else shows on the next one.
+    let inFrame = false;
+    const raf = window.requestAnimationFrame.bind(window);
+    window.requestAnimationFrame = (callback) => raf((ts) => {
+        inFrame = true;
+        try { callback(ts); } finally { inFrame = false; }
+    });
+    const now = (record) => record(performance.now());
+    const whenPainted = (record) => (inFrame ? now(record) : raf(() => now(record)));
+
+    const bench = (window.__bench = {moves: [], pictures: []});
+    // Capture phase on window: the move's timeStamp is taken before any widget sees it.
+    window.addEventListener('pointermove', (e) => bench.moves.push(e.timeStamp), {capture: true});
+    // jaxwidgets announces each painted probe picture.
+    document.addEventListener('jaxwidgets:frame', (e) => {
+        const {kind, x, y} = e.detail;
+        whenPainted((t) => bench.pictures.push({kind, key: x + ' ' + y, t}));
+    }, true);
+    // interact: each new <img> in the output, keyed by the 'probe x y' line printed with it.
+    window.__watchImages = (output) => new MutationObserver((mutations) => {
+        for (const mutation of mutations) for (const node of mutation.addedNodes) {
+            if (!(node instanceof Element)) continue;
+            const images = node.tagName === 'IMG' ? [node] : [...node.querySelectorAll('img')];
+            for (const image of images) {
+                const area = image.closest('.jp-OutputArea') || output;
+                const match = [...area.innerText.matchAll(/probe (\\S+) (\\S+)/g)].pop();
+                const key = match ? match[1] + ' ' + match[2] : '';
+                const record = (t) => bench.pictures.push({kind: 'exact', key, t});
+                image.decode().catch(() => {}).then(() => raf(() => now(record)));
+            }
+        }
+    }).observe(output, {childList: true, subtree: true});
+})();"""
+
+
+def write_notebook(path: Path, cells: list[str]) -> None:
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in cells]
+    nbformat.write(notebook, path)
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {"p50": statistics.median(ordered), "p95": p95, "max": ordered[-1], "n": len(ordered)}
+
+
+class Subject:
+    """A widget under test: the handle the mouse drags, and the position a move asked for."""
+
+    def __init__(
+        self, name: str, notebook: lab.Notebook, handle: Any, target: Callable[[float], str]
+    ) -> None:
+        self.name, self.page, self.handle, self.target = name, notebook.page, handle, target
+
+
+def jaxwidgets_subject(notebook: lab.Notebook) -> Subject:
+    root = notebook.page.locator(".jaxwidgets-surface").first
+    root.scroll_into_view_if_needed()
+    notebook.page.wait_for_function("(el) => el.dataset.exactSeq !== undefined", arg=root.element_handle())
+
+    def target(since: float) -> str:
+        """Where the widget put the probe for the last move: its newest provisional picture.
+
+        mouse.move returns once the page has handled the move; its provisional picture is recorded on the
+        next frame, so after two frames the newest one is the last move's.
+        """
+        page = notebook.page
+        page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        key, painted = page.evaluate(
+            "() => { const p = window.__bench.pictures.filter((p) => p.kind === 'provisional').pop();"
+            " return [p.key, p.t]; }"
+        )
+        assert painted >= since, "no provisional picture for the last move"
+        return key
+
+    return Subject("jaxwidgets", notebook, root.locator("[role=slider][aria-label=probe]"), target)
+
+
+def interact_subject(notebook: lab.Notebook) -> Subject:
+    page = notebook.page
+    page.locator(".widget-output img").first.wait_for()
+    page.locator(".widget-output").first.evaluate("(el) => window.__watchImages(el)")
+    readouts = page.locator(".widget-hslider .widget-readout")
+    page.locator(".widget-hslider").first.scroll_into_view_if_needed()
+
+    def target(_since: float) -> str:
+        """The slider values after the move, formatted as the kernel prints them."""
+        texts = (readouts.nth(k).text_content().strip() for k in range(2))
+        return " ".join(texts).replace("\u2212", "-")  # the readout writes a true minus sign
+
+    return Subject("interact", notebook, page.locator(".widget-hslider .noUi-handle").first, target)
+
+
+# ---- measuring --------------------------------------------------------------------------------------
+
+
+def wait_picture(page: Any, kind: str, key: str | None, after: float) -> tuple[str, float]:
+    """(key, paint time) of the first ``kind`` picture (of ``key`` if given) painted at ``after`` or later."""
+    return tuple(  # type: ignore[return-value]
+        page.wait_for_function(
+            """([kind, key, after]) => {
+                const p = window.__bench.pictures.find(
+                    (p) => p.kind === kind && (key === null || p.key === key) && p.t >= after);
+                return p ? [p.key, p.t] : null;
+            }""",
+            arg=[kind, key, after],
+            timeout=TIMEOUT_MS,
+        ).json_value()
+    )
+
+
+def last_move(page: Any, moves_before: int) -> float:
+    """timeStamp of the newest pointer move, once the page has seen one after ``moves_before``."""
+    return page.wait_for_function(
+        "(n) => window.__bench.moves.length > n && window.__bench.moves[window.__bench.moves.length - 1]",
+        arg=moves_before,
+        timeout=TIMEOUT_MS,
+    ).json_value()
+
+
+def move_count(page: Any) -> int:
+    return page.evaluate("() => window.__bench.moves.length")
+
+
+def single_moves(subject: Subject, moves: int, step: tuple[float, float]) -> dict[str, Any]:
+    """``moves`` separate small drags; latency from the move to its exact (and provisional) picture."""
+    page, exact, provisional = subject.page, [], []
+    for k in range(moves):
+        sign = 1 if k % 2 == 0 else -1  # back and forth, so the handle stays in range
+        x, y = lab.centre(subject.handle)
+        page.mouse.move(x, y)
+        page.mouse.down()
+        before = move_count(page)
+        page.mouse.move(x + sign * step[0], y + sign * step[1])
+        moved_at = last_move(page, before)
+        key = subject.target(moved_at)
+        exact.append(wait_picture(page, "exact", key, moved_at)[1] - moved_at)
+        if subject.name == "jaxwidgets":
+            provisional.append(wait_picture(page, "provisional", key, moved_at)[1] - moved_at)
+        page.mouse.up()
+        page.wait_for_timeout(60)  # let the kernel go idle: each move is measured on its own
+    result = {"exact_ms": percentiles(exact), "exact_samples_ms": exact}
+    if provisional:
+        result["provisional_ms"] = percentiles(provisional)
+    return result
+
+
+def continuous_drag(
+    subject: Subject, seconds: float, path: Callable[[float], tuple[float, float]]
+) -> dict[str, Any]:
+    """Move every frame for ``seconds`` with the button held; count exact pictures; time the last one."""
+    page = subject.page
+    x0, y0 = lab.centre(subject.handle)
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    before = move_count(page)
+    started, k = time.perf_counter(), 0
+    while (elapsed := time.perf_counter() - started) < seconds:
+        dx, dy = path(elapsed / seconds)
+        page.mouse.move(x0 + dx, y0 + dy)
+        k += 1
+        time.sleep(max(0.0, started + k * FRAME_INTERVAL - time.perf_counter()))
+    last = last_move(page, before + k - 1)
+    first = page.evaluate("(n) => window.__bench.moves[n]", before)
+    key = subject.target(last)
+    final = wait_picture(page, "exact", key, last)[1] - last
+    page.mouse.up()
+    counts = page.evaluate(
+        """([first, last]) => {
+            const during = window.__bench.pictures.filter((p) => p.t >= first && p.t <= last);
+            return {exact: during.filter((p) => p.kind === 'exact').length,
+                    provisional: during.filter((p) => p.kind === 'provisional').length};
+        }""",
+        [first, last],
+    )
+    duration = (last - first) / 1000
+    return {
+        "duration_s": duration,
+        "pointer_moves_per_s": (move_count(page) - before) / duration,  # as the page saw them
+        "exact_per_s": counts["exact"] / duration,
+        "provisional_per_s": counts["provisional"] / duration if subject.name == "jaxwidgets" else None,
+        "final_frame_ms": final,
+    }
+
+
+def circle(radius: float) -> Callable[[float], tuple[float, float]]:
+    """One turn around the start point (the handle sits on the circle's leftmost point)."""
+    return lambda s: (radius * (1 - math.cos(2 * math.pi * s)), radius * math.sin(2 * math.pi * s))
+
+
+def back_and_forth(amplitude: float) -> Callable[[float], tuple[float, float]]:
+    """Right to +amplitude, back to -amplitude, and back to the start: twice over the drag (a slider)."""
+    return lambda s: (amplitude * _triangle(2 * s), 0.0)
+
+
+def _triangle(s: float) -> float:
+    """0 -> 1 -> 0 -> -1 -> 0 as s goes over [0, 1], repeating."""
+    s %= 1.0
+    return 4 * s if s < 0.25 else 2 - 4 * s if s < 0.75 else 4 * s - 4
+
+
+def measure(
+    context: Any,
+    server: lab.LabServer,
+    name: str,
+    make: Callable[[lab.Notebook], Subject],
+    args: argparse.Namespace,
+) -> dict[str, Any]:
+    notebook = lab.Notebook.open(context, server, name)
+    try:
+        notebook.run_all()
+        subject = make(notebook)
+        slider = subject.name == "interact"
+        step = (12.0, 0.0) if slider else (12.0, -9.0)
+        single = single_moves(subject, args.moves, step)
+        drag = continuous_drag(subject, args.drag_seconds, back_and_forth(60) if slider else circle(70))
+        return {"single": single, "continuous": drag}
+    finally:
+        notebook.close()
+
+
+# ---- reporting --------------------------------------------------------------------------------------
+
+
+def rows(results: dict[str, Any]) -> list[tuple[str, float | None, float | None, str]]:
+    jw, ia = results["jaxwidgets"], results["interact"]
+    ms = lambda r, stat: r["single"]["exact_ms"][stat]  # noqa: E731
+    return [
+        ("single move: exact p50 (ms)", ms(jw, "p50"), ms(ia, "p50"), f"<= {GOALS['exact_p50_ms']:g}"),
+        ("single move: exact p95 (ms)", ms(jw, "p95"), ms(ia, "p95"), f"<= {GOALS['exact_p95_ms']:g}"),
+        ("single move: exact max (ms)", ms(jw, "max"), ms(ia, "max"), ""),
+        ("single move: provisional p50 (ms)", jw["single"]["provisional_ms"]["p50"], None, ""),
+        ("single move: provisional p95 (ms)", jw["single"]["provisional_ms"]["p95"], None, ""),
+        ("drag: exact pictures per second", jw["continuous"]["exact_per_s"], ia["continuous"]["exact_per_s"],
+         f">= {GOALS['exact_updates_per_s']:g}"),
+        ("drag: provisional pictures per second", jw["continuous"]["provisional_per_s"], None, ""),
+        ("drag: pointer moves per second (input)", jw["continuous"]["pointer_moves_per_s"],
+         ia["continuous"]["pointer_moves_per_s"], ""),
+        ("drag: final exact picture after last move (ms)", jw["continuous"]["final_frame_ms"],
+         ia["continuous"]["final_frame_ms"], f"<= {GOALS['final_frame_ms']:g}"),
+    ]  # fmt: skip
+
+
+def table(results: dict[str, Any]) -> str:
+    fmt = lambda v: "-" if v is None else f"{v:.1f}"  # noqa: E731
+    header = f"{'':48} {'jaxwidgets':>11} {'interact':>10} {'interact/jw':>12} {'goal (jw)':>10}"
+    lines = [header, "-" * len(header)]
+    for label, jw, ia, goal in rows(results):
+        ratio = f"{ia / jw:.1f}x" if jw and ia is not None else "-"
+        lines.append(f"{label:48} {fmt(jw):>11} {fmt(ia):>10} {ratio:>12} {goal:>10}")
+    return "\n".join(lines)
+
+
+def environment() -> dict[str, Any]:
+    from importlib.metadata import version
+
+    packages = ["jupyterlab", "ipywidgets", "anywidget", "jax", "matplotlib", "playwright"]
+    return {
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        **{name: version(name) for name in packages},
+        "chromium": lab.chromium_executable(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--moves", type=int, default=40, help="single moves per widget (default 40)")
+    parser.add_argument("--drag-seconds", type=float, default=2.0, help="length of the continuous drag")
+    args = parser.parse_args()
+    executable = lab.chromium_executable()
+    if executable is None:
+        sys.exit("no Chromium found: install Debian's chromium or run `playwright install chromium`")
+
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="jaxwidgets-latency-") as tmp:
+        work = Path(tmp)
+        root = work / "root"
+        root.mkdir()
+        write_notebook(root / "bench_jaxwidgets.ipynb", JAXWIDGETS_CELLS)
+        write_notebook(root / "bench_interact.ipynb", INTERACT_CELLS)
+        with lab.jupyter_lab(root, work) as server, lab.chromium(work / "chromium", executable) as context:
+            context.add_init_script(INSTRUMENT_JS)
+            results["jaxwidgets"] = measure(
+                context, server, "bench_jaxwidgets.ipynb", jaxwidgets_subject, args
+            )
+            results["interact"] = measure(context, server, "bench_interact.ipynb", interact_subject, args)
+
+    print(table(results))
+    RESULTS.mkdir(exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    out = RESULTS / f"latency-{stamp}.json"
+    record = {"when": stamp, "args": vars(args), "goals": GOALS, "environment": environment(), **results}
+    out.write_text(json.dumps(record, indent=2))
+    print(f"\nwritten: {out.relative_to(REPO)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,195 @@
+"""Posterior: streamed NUTS draws against the analytic posterior, chunking, diagnostics, controls, errors."""
+
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import numpyro
+import numpyro.distributions as dist
+import pytest
+
+from jaxwidgets import FunctionError, Posterior, count_compiles
+from jaxwidgets.kernels.posterior import StreamingSampler
+from jaxwidgets.posterior import summary_rows
+
+from .conftest import Page
+
+Y = np.random.default_rng(3).normal(1.0, 1.0, 20).astype(np.float32)
+
+
+def conjugate(y, prior_scale):
+    """Normal mean with known sd 1 and a Normal(0, prior_scale) prior."""
+    mu = numpyro.sample("mu", dist.Normal(0.0, prior_scale))
+    numpyro.sample("obs", dist.Normal(mu, 1.0), obs=y)
+
+
+def analytic(prior_scale):
+    precision = 1 / prior_scale**2 + len(Y)
+    return Y.sum() / precision, precision**-0.5
+
+
+@pytest.fixture(scope="module")
+def post():
+    widget = Posterior(
+        conjugate,
+        Y,
+        2.0,
+        num_chains=2,
+        num_warmup=300,
+        num_samples=1500,
+        seed=1,
+        controls={"prior_scale": (0.05, 10.0)},
+    )
+    widget.wait()
+    yield widget
+    widget.close()
+
+
+def test_streamed_draws_match_the_analytic_posterior(post):
+    mean, sd = analytic(2.0)
+    draws = post.draws["mu"]
+    assert draws.shape == (2, 1500) and post.status == "done"
+    standard_error = sd / np.sqrt(500)  # generous: effective sample size is well above 500
+    assert abs(draws.mean() - mean) < 4 * standard_error
+    assert draws.std() == pytest.approx(sd, rel=0.1)
+
+
+def test_summary_equals_arviz_on_the_same_draws(post):
+    import arviz as az
+
+    expected = az.summary({"mu": post.draws["mu"]}, round_to="none")
+    row = post.summary[0]
+    assert row["site"] == "mu"
+    for key, column in [
+        ("r_hat", "r_hat"),
+        ("ess_bulk", "ess_bulk"),
+        ("ess_tail", "ess_tail"),
+        ("mean", "mean"),
+    ]:
+        assert row[key] == pytest.approx(float(expected.loc["mu", column]), rel=1e-9)
+    assert float(post.idata.posterior["mu"].mean()) == pytest.approx(row["mean"], rel=1e-6)
+    assert post.idata.sample_stats["diverging"].shape == (2, 1500)
+
+
+def test_chunks_concatenate_to_the_same_draws_without_loss_or_duplication():
+    def draws_with(chunk_length, chunks):
+        sampler = StreamingSampler(
+            conjugate, (Y, 2.0), {}, num_chains=2, num_warmup=20, chunk_length=chunk_length
+        )
+        state = sampler.init(jax.random.PRNGKey(7), (Y, jnp.float32(2.0)))
+        pieces = []
+        for _ in range(chunks):
+            state, chunk = sampler.advance(state, (Y, jnp.float32(2.0)))
+            pieces.append(chunk.draws)
+        return np.concatenate(pieces)
+
+    np.testing.assert_allclose(draws_with(10, 6), draws_with(60, 1), rtol=1e-5)
+
+
+def test_a_control_change_restarts_without_compiling_and_moves_the_posterior(post):
+    page = Page(post)
+    with count_compiles() as compiles:
+        reply = page.request("control", name="prior_scale", value=0.1)
+        post.wait()
+    assert reply == {"type": "control", "seq": page.seq} and compiles.count == 0
+    assert any(content["type"] == "reset" for content, _ in page.replies)
+    mean, sd = analytic(0.1)
+    assert post.draws["mu"].mean() == pytest.approx(mean, abs=4 * sd / np.sqrt(300))
+    assert post.controls["prior_scale"]["value"] == pytest.approx(0.1)
+
+
+def test_draws_messages_carry_only_new_draws_as_binary_buffers(post):
+    page = Page(post)
+    post.set_control("prior_scale", 1.0)
+    post.wait()
+    batches = [(content, buffers) for content, buffers in page.replies if content["type"] == "draws"]
+    offsets = [content["offset"] for content, _ in batches]
+    counts = [content["draws"]["shape"][1] for content, _ in batches]
+    assert offsets == list(np.cumsum([0, *counts[:-1]])) and sum(counts) == 1500
+    first = np.frombuffer(batches[0][1][0], np.float32).reshape(batches[0][0]["draws"]["shape"])
+    np.testing.assert_array_equal(first[:, :, 0], post.draws["mu"][:, : counts[0]])
+    replay = page.request("replay")
+    assert replay["draws"]["shape"] == [2, 1500, 1]
+
+
+def test_bad_page_requests_are_refused(post):
+    page = Page(post)
+    assert page.request("control", name="nope", value=1.0)["type"] == "error"
+    assert "within" in page.request("control", name="prior_scale", value=99.0)["message"]
+    assert page.request("control", name="prior_scale", value=float("nan"))["type"] == "error"
+
+
+def test_stop_ends_sampling_promptly_and_close_ends_the_thread():
+    widget = Posterior(conjugate, Y, 2.0, num_chains=2, num_warmup=100, num_samples=100_000, chunk_length=20)
+    while widget.status in ("compiling", "warmup"):
+        time.sleep(0.01)
+    started = time.monotonic()
+    widget.stop().wait(timeout=10)
+    assert widget.status == "stopped" and time.monotonic() - started < 5
+    count = widget.draws["mu"].shape[1]
+    time.sleep(0.3)
+    assert widget.draws["mu"].shape[1] == count
+    thread = widget._thread
+    widget.close()
+    assert not thread.is_alive()
+
+
+def test_vector_sites_are_flattened_and_grouped_back():
+    def regression(x, y):
+        w = numpyro.sample("w", dist.Normal(0, 1).expand([2]))
+        numpyro.sample("obs", dist.Normal(x @ w, 0.5), obs=y)
+
+    x = np.random.default_rng(0).normal(size=(30, 2)).astype(np.float32)
+    widget = Posterior(
+        regression, x, x @ np.array([1.0, -2.0], np.float32), num_chains=2, num_warmup=100, num_samples=200
+    )
+    widget.wait()
+    assert widget.sites == ["w[0]", "w[1]"] and widget.idata.posterior["w"].shape == (2, 200, 2)
+    np.testing.assert_allclose(widget.idata.posterior["w"].mean(("chain", "draw")), [1.0, -2.0], atol=0.2)
+    widget.close()
+
+
+@pytest.mark.parametrize(
+    ("model", "kwargs", "message"),
+    [
+        (lambda y: numpyro.sample("obs", dist.Normal(0, 1), obs=y), {}, "no latent sites"),
+        (lambda y: 1 / 0, {}, "raised ZeroDivisionError"),
+        (conjugate, {"sites": ["mu", "sigma"]}, "unknown sites"),
+        (
+            lambda y: numpyro.sample(
+                "obs", dist.Normal(numpyro.sample("m", dist.Normal(0, 1)), 1), obs=y * jnp.nan
+            ),
+            {},
+            "NaN or infinite",
+        ),
+        (
+            lambda y: numpyro.sample("obs", dist.Normal(numpyro.sample("m", dist.Normal(0, 1)), -1.0), obs=y),
+            {},
+            "invalid scale",
+        ),
+    ],
+)
+def test_bad_models_get_a_readable_error(model, kwargs, message):
+    args = (Y,) if model is not conjugate else (Y, 1.0)
+    with pytest.raises(FunctionError, match=message):
+        Posterior(model, *args, num_chains=1, num_warmup=10, num_samples=10, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"controls": {"nope": (0, 1)}}, "not an argument"),
+        ({"controls": {"prior_scale": (1, 0)}}, "min < max"),
+        ({"num_samples": 0}, "positive integer"),
+        ({"algorithm": "Gibbs"}, "NUTS"),
+    ],
+)
+def test_bad_arguments_are_rejected(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        Posterior(conjugate, Y, 1.0, **{"num_chains": 1, "num_warmup": 10, "num_samples": 10, **kwargs})
+
+
+def test_summary_rows_handle_too_few_draws_as_null():
+    rows = summary_rows(["a"], np.zeros((2, 4, 1)))
+    assert rows[0]["mean"] == 0.0 and rows[0]["r_hat"] is None
