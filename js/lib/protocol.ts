@@ -52,6 +52,16 @@ export function hasSurface(state: SurfaceModel["_surface"] | null | undefined): 
   return state !== null && state !== undefined && "values" in state && state.values !== undefined;
 }
 
+/** Traits of Descent (src/jaxwidgets/descent.py): LossSurface's plus these. */
+export interface DescentModel extends SurfaceModel {
+  starts: Pair[];
+  optimizer_names: string[];
+  learning_rates: Record<string, number>;
+  steps: number;
+  max_steps: number;
+  step: number;
+}
+
 // ---- JS -> Python -------------------------------------------------------------------------------------
 
 export interface ProbeRequest {
@@ -66,6 +76,13 @@ export interface ViewRequest {
 
 export type ResetViewRequest = Record<string, never>;
 
+/** Descent: any of new starts, learning rates and step count; an empty request just asks for the runs. */
+export interface RunsRequest {
+  starts?: Pair[];
+  learning_rates?: Record<string, number>;
+  steps?: number;
+}
+
 // ---- Python -> JS -------------------------------------------------------------------------------------
 
 export interface ProbeReply {
@@ -78,18 +95,38 @@ export interface ProbeReply {
 }
 
 export interface ViewReply {
-  type: "view";
+  type: "view" | "reset_view";
   seq: number;
 }
 
 export interface ErrorReply {
   type: "error";
   seq: number;
-  request: "probe" | "view";
+  request: "probe" | "view" | "reset_view" | "runs";
   message: string;
 }
 
-export type ServerMessage = ProbeReply | ViewReply | ErrorReply;
+/**
+ * Descent's runs (reply to a `runs` request, or sent unasked when Python changed an input; then seq is the
+ * newest request seq Python has seen). Arrays: positions (S, O, steps + 1, 2), losses (S, O, steps + 1),
+ * updates and velocities (S, O, steps, 2), for S starts and O optimizers in `names` order.
+ */
+export interface RunsReply {
+  type: "runs";
+  seq: number;
+  starts: Pair[];
+  learning_rates: Record<string, number>;
+  steps: number;
+  names: string[];
+  /** Per optimizer, per start: the step where the path left the view or hit NaN/inf, or null. */
+  diverged: (number | null)[][];
+  positions: BufferRecord;
+  losses: BufferRecord;
+  updates: BufferRecord;
+  velocities: BufferRecord;
+}
+
+export type ServerMessage = ProbeReply | ViewReply | ErrorReply | RunsReply;
 
 export type CustomMessageHandler = (content: unknown, buffers?: readonly BinaryLike[]) => void;
 
@@ -104,7 +141,13 @@ export function parseServerMessage(content: unknown): ServerMessage | null {
         ? (content as ProbeReply)
         : null;
     case "view":
+    case "reset_view":
       return content as ViewReply;
+    case "runs":
+      return Array.isArray(message.starts) && Array.isArray(message.names) && Array.isArray(message.diverged) &&
+        typeof message.steps === "number" && typeof message.positions === "object"
+        ? (content as RunsReply)
+        : null;
     case "error":
       return typeof message.message === "string" ? (content as ErrorReply) : null;
     default:

@@ -99,6 +99,42 @@ export const STYLE = `
   background: repeating-linear-gradient(-45deg, #9e9e9e 0 3px, #6e6e6e 3px 4.5px); }
 .jaxwidgets .legend { font-size: 0.9em; color: ${THEME.textDim}; margin-top: 2px; }
 .jaxwidgets .legend[hidden] { display: none; }
+.jaxwidgets-descent .path-halo { fill: none; stroke: rgba(0, 0, 0, 0.55); stroke-width: 4; stroke-linejoin: round; stroke-linecap: round; pointer-events: none; }
+.jaxwidgets-descent .path-line { fill: none; stroke-width: 2; stroke-linejoin: round; stroke-linecap: round; pointer-events: none; }
+.jaxwidgets-descent .path-steps { fill: none; stroke-width: 4.5; stroke-linecap: round; pointer-events: none; }
+.jaxwidgets-descent .diverged-mark { font-size: 15px; font-weight: 700; stroke: rgba(0, 0, 0, 0.7); stroke-width: 0.8px; paint-order: stroke; }
+.jaxwidgets-descent .provisional .paths { opacity: 0.4; }
+.jaxwidgets-descent .provisional .path-line { stroke-dasharray: 5 3; }
+.jaxwidgets-descent .provisional .step-vectors { opacity: 0.4; }
+.jaxwidgets-descent .vector-halo { fill: none; stroke: rgba(0, 0, 0, 0.6); stroke-width: 4; stroke-linecap: round; pointer-events: none; }
+.jaxwidgets-descent .vector { fill: none; stroke-width: 2; stroke-linecap: round; pointer-events: none; }
+.jaxwidgets-descent .vector.velocity { stroke-dasharray: 4 3; }
+.jaxwidgets-descent .vector-halo.velocity { stroke-dasharray: 4 3; }
+.jaxwidgets-descent .vector-head { stroke: rgba(0, 0, 0, 0.6); stroke-width: 1; pointer-events: none; }
+.jaxwidgets-descent .vector-head.velocity { fill-opacity: 0.6; }
+.jaxwidgets-descent .step-position { stroke: #000; stroke-width: 1.2; pointer-events: none; }
+.jaxwidgets-descent .start-number { fill: #fff; font-weight: 700; font-size: 12px; stroke: #000; stroke-width: 2.5px; paint-order: stroke; pointer-events: none; }
+.jaxwidgets-descent .descent-legend { padding-left: 8px; display: flex; flex-wrap: wrap; gap: 2px 16px; align-items: center; margin-top: 4px; max-width: 100%; }
+.jaxwidgets-descent .legend-entry { display: inline-flex; align-items: center; gap: 5px; white-space: nowrap; }
+.jaxwidgets-descent .swatch { display: inline-block; width: 18px; height: 4px; border-radius: 2px; outline: 1px solid rgba(0, 0, 0, 0.45); }
+.jaxwidgets-descent .legend-name { font-weight: 600; color: ${THEME.textStrong}; }
+.jaxwidgets-descent .legend-rate { color: ${THEME.textDim}; font-size: 0.92em; }
+.jaxwidgets-descent .legend-diverged { color: ${THEME.error}; font-size: 0.92em; }
+.jaxwidgets-descent .legend-help { color: ${THEME.textDim}; font-size: 0.85em; margin-left: auto; }
+.jaxwidgets-descent .descent-controls { padding-left: 8px; display: flex; flex-wrap: wrap; gap: 4px 18px; align-items: center; margin-top: 6px; max-width: 100%; }
+.jaxwidgets-descent .control { display: inline-flex; align-items: center; gap: 6px; white-space: nowrap; }
+.jaxwidgets-descent .control-name { display: inline-flex; align-items: center; gap: 6px; }
+.jaxwidgets-descent .control input[type="range"] { width: 130px; margin: 0; accent-color: ${THEME.accent}; }
+.jaxwidgets-descent .control-value { font-family: var(--jp-code-font-family, ui-monospace, monospace); font-size: 0.92em; min-width: 4em; }
+.jaxwidgets-descent button.play {
+  font: inherit; line-height: 1; width: 2em; height: 1.7em; padding: 0; cursor: pointer;
+  color: ${THEME.text}; background: ${THEME.panel}; border: 1px solid ${THEME.border}; border-radius: 3px;
+}
+.jaxwidgets-descent button.play svg { display: block; margin: auto; fill: currentColor; }
+.jaxwidgets-descent button.play:hover { border-color: ${THEME.accent}; }
+.jaxwidgets-descent .loss-chart { display: block; margin-top: 6px; overflow: visible; }
+.jaxwidgets-descent .loss-line { fill: none; stroke-width: 1.8; stroke-linejoin: round; }
+.jaxwidgets-descent .step-marker { stroke: ${THEME.text}; stroke-width: 1; stroke-dasharray: 3 2; }
 `;
 
 /** Add the widget stylesheet to `root` (per view: shadow roots, as in marimo, do not see document styles). */

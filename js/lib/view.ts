@@ -53,8 +53,8 @@ export interface PanZoomOptions {
   /** Is this pixel position inside the plot area (axes and colorbar do not pan or zoom)? */
   contains(px: number, py: number): boolean;
   onWindow(window: ViewWindow): void;
-  /** A press and release without moving: a click on the background. */
-  onClick?(x: number, y: number): void;
+  /** A press and release without moving: a click on the background (the event tells the modifier keys). */
+  onClick?(x: number, y: number, event: PointerEvent): void;
   onReset(): void;
 }
 
@@ -100,7 +100,7 @@ export function attachPanZoom(target: Element, options: PanZoomOptions): () => v
     drag = null;
     if (wasClick && options.onClick) {
       const [px, py] = options.localPoint(e);
-      options.onClick(...options.toData(px, py));
+      options.onClick(...options.toData(px, py), e);
     }
   };
 

@@ -1,0 +1,381 @@
+// @vitest-environment jsdom
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import widget, { decodeRuns, divergenceText, playRate, rateFromSlider, sliderRate, startLabel } from "./descent";
+import { pointer } from "./lib/testing";
+import type { AnyModel, DescentModel, FrameDetail, Pair, RunsReply } from "./lib/protocol";
+
+type Handler = (...args: unknown[]) => void;
+
+class FakeModel implements AnyModel<DescentModel> {
+  readonly sent: Record<string, unknown>[] = [];
+  saves = 0;
+  private readonly handlers = new Map<string, Set<Handler>>();
+  constructor(readonly state: DescentModel) {}
+  get<K extends keyof DescentModel & string>(key: K): DescentModel[K] {
+    return this.state[key];
+  }
+  set<K extends keyof DescentModel & string>(key: K, value: DescentModel[K]): void {
+    this.state[key] = value;
+    this.emit(`change:${key}`);
+  }
+  save_changes(): void {
+    this.saves += 1;
+  }
+  on(event: string, callback: (...args: never[]) => void): void {
+    if (!this.handlers.has(event)) this.handlers.set(event, new Set());
+    this.handlers.get(event)!.add(callback as Handler);
+  }
+  off(event?: string | null, callback?: ((...args: never[]) => void) | null): void {
+    if (event) this.handlers.get(event)?.delete(callback as Handler);
+  }
+  send(content: unknown): void {
+    this.sent.push(content as Record<string, unknown>);
+  }
+  emit(event: string, ...args: unknown[]): void {
+    for (const handler of [...(this.handlers.get(event) ?? [])]) handler(...args);
+  }
+  listenerCount(): number {
+    return [...this.handlers.values()].reduce((n, set) => n + set.size, 0);
+  }
+  runsRequests(): Record<string, unknown>[] {
+    return this.sent.filter((m) => m.type === "runs");
+  }
+  /**
+   * Python's runs for f = x^2 + y^2 with plain gradient descent per optimizer (rate scaled by 1, 2, ...),
+   * packed into one buffer at an odd-but-aligned offset like the real comm does. `diverged` overrides.
+   */
+  replyRuns(seq: number, options: { starts?: Pair[]; rates?: Record<string, number>; steps?: number; diverged?: (number | null)[][] } = {}): void {
+    const starts = options.starts ?? this.state.starts;
+    const rates = options.rates ?? this.state.learning_rates;
+    const steps = options.steps ?? this.state.steps;
+    const names = this.state.optimizer_names;
+    const S = starts.length;
+    const O = names.length;
+    const T = steps;
+    const big = new ArrayBuffer(4 * (1 + S * O * ((T + 1) * 3 + T * 4)));
+    let offset = 4;
+    const take = (n: number): Float32Array => {
+      const array = new Float32Array(big, offset, n);
+      offset += 4 * n;
+      return array;
+    };
+    const positions = take(S * O * (T + 1) * 2);
+    const losses = take(S * O * (T + 1));
+    const updates = take(S * O * T * 2);
+    const velocities = take(S * O * T * 2);
+    starts.forEach(([x0, y0], s) => {
+      names.forEach((name, o) => {
+        let [x, y] = [x0, y0];
+        const lr = rates[name]!;
+        for (let t = 0; t <= T; t++) {
+          const k = (s * O + o) * (T + 1) + t;
+          positions[2 * k] = x;
+          positions[2 * k + 1] = y;
+          losses[k] = x * x + y * y;
+          if (t < T) {
+            const u = [-lr * 2 * x, -lr * 2 * y];
+            const j = (s * O + o) * T + t;
+            updates[2 * j] = u[0]!;
+            updates[2 * j + 1] = u[1]!;
+            velocities[2 * j] = o === 1 ? 2 * x : 0; // like optax: the trace of gradients
+            velocities[2 * j + 1] = o === 1 ? 2 * y : 0;
+            x += u[0]!;
+            y += u[1]!;
+          }
+        }
+      });
+    });
+    const record = (array: Float32Array, shape: number[], index: number) => ({ buffer: index, dtype: "float32", shape });
+    const content: RunsReply = {
+      type: "runs",
+      seq,
+      starts: starts.map(([x, y]) => [x, y] as Pair),
+      learning_rates: { ...rates },
+      steps,
+      names: [...names],
+      diverged: options.diverged ?? names.map(() => starts.map(() => null)),
+      positions: record(positions, [S, O, T + 1, 2], 0),
+      losses: record(losses, [S, O, T + 1], 1),
+      updates: record(updates, [S, O, T, 2], 2),
+      velocities: record(velocities, [S, O, T, 2], 3),
+    };
+    const view = (a: Float32Array) => new DataView(big, a.byteOffset, a.byteLength);
+    this.emit("msg:custom", content, [view(positions), view(losses), view(updates), view(velocities)]);
+  }
+}
+
+function makeModel(overrides: Partial<DescentModel> = {}): FakeModel {
+  return new FakeModel({
+    x_range: [-2, 2],
+    y_range: [-2, 2],
+    resolution: 20,
+    probe: [0, 0],
+    log_scale: false,
+    show_hessian: false,
+    x_label: "x",
+    y_label: "y",
+    title: "",
+    error: "",
+    _surface: {},
+    starts: [[1, 1]],
+    optimizer_names: ["sgd", "momentum"],
+    learning_rates: { sgd: 0.1, momentum: 0.1 },
+    steps: 10,
+    max_steps: 500,
+    step: 0,
+    ...overrides,
+  });
+}
+
+const mounted: (() => void)[] = [];
+const nextFrame = () => new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
+
+function mount(model: FakeModel) {
+  const el = document.createElement("div");
+  document.body.append(el);
+  const frames: FrameDetail[] = [];
+  el.addEventListener("jaxwidgets:frame", (e) => frames.push((e as CustomEvent<FrameDetail>).detail));
+  const cleanup = widget.render({ model, el });
+  mounted.push(cleanup);
+  const root = el.querySelector<HTMLElement>(".jaxwidgets")!;
+  const handles = () => [...el.querySelectorAll<SVGGElement>('[role="slider"].handle')];
+  const input = (label: string) => el.querySelector<HTMLInputElement>(`input[aria-label="${label}"]`)!;
+  return { el, root, handles, input, frames, cleanup };
+}
+
+function pressHandle(handle: SVGGElement, init: MouseEventInit = {}): void {
+  const [, x, y] = handle.getAttribute("transform")!.match(/translate\(([-\d.]+), ([-\d.]+)\)/)!.map(Number);
+  handle.dispatchEvent(pointer("pointerdown", { clientX: x, clientY: y, ...init }));
+}
+
+function setRange(input: HTMLInputElement, value: number): void {
+  input.value = String(value);
+  input.dispatchEvent(new Event("input", { bubbles: true }));
+}
+
+beforeEach(() => {
+  vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockReturnValue(null);
+});
+afterEach(() => {
+  for (const cleanup of mounted.splice(0)) cleanup();
+  vi.restoreAllMocks();
+  document.body.replaceChildren();
+});
+
+describe("Descent helpers", () => {
+  it("labels starts, places the rate slider and paces the animation", () => {
+    expect(startLabel(0)).toBe("start point");
+    expect(startLabel(2)).toBe("start point 3");
+    expect(sliderRate({ a: 0.01, b: 0.01 })).toEqual({ rate: expect.closeTo(0.01, 12), mixed: false });
+    expect(sliderRate({ a: 0.001, b: 0.1 }).mixed).toBe(true);
+    expect(sliderRate({ a: 0.001, b: 0.1 }).rate).toBeCloseTo(0.01, 12);
+    expect(rateFromSlider(-2)).toBe(0.01);
+    expect(rateFromSlider(Math.log10(0.0234567))).toBe(0.0235);
+    expect(playRate(200)).toBe(40);
+    expect(playRate(20)).toBe(30);
+  });
+
+  it("decodes runs from buffers at an offset and writes divergence labels", () => {
+    const model = makeModel({ starts: [[1, 1], [-1, 0.5]] });
+    let decoded: ReturnType<typeof decodeRuns> | null = null;
+    model.on("msg:custom", ((content: RunsReply, buffers: DataView[]) => (decoded = decodeRuns(content, buffers))) as never);
+    model.replyRuns(3, { diverged: [[null, null], [4, 7]] });
+    const runs = decoded!;
+    expect(runs.seq).toBe(3);
+    expect(runs.positions.length).toBe(2 * 2 * 11 * 2);
+    expect(runs.positions[0]).toBe(1);
+    expect(runs.losses[0]).toBe(2);
+    expect(divergenceText(runs, 0)).toBe("");
+    expect(divergenceText(runs, 1)).toBe("diverged at step 4; start 2: diverged at step 7");
+  });
+});
+
+describe("Descent view", () => {
+  it("asks for the current runs on render and draws one path per optimizer per start, exact", async () => {
+    const model = makeModel({ starts: [[1, 1], [-1, 0.5]] });
+    const { root, el, handles, frames } = mount(model);
+    expect(root.classList.contains("jaxwidgets-descent")).toBe(true);
+    expect(model.runsRequests()).toEqual([{ type: "runs", seq: 1 }]);
+    expect(handles().map((h) => h.getAttribute("aria-label"))).toEqual(["start point", "start point 2"]);
+    model.replyRuns(1);
+    await nextFrame();
+    expect(el.querySelectorAll(".paths .path")).toHaveLength(4);
+    expect(root.dataset.exactSeq).toBe("1");
+    expect(root.dataset.exactX).toBe("1");
+    expect(frames.at(-1)).toMatchObject({ kind: "exact", x: 1, y: 1, seq: 1 });
+    const legend = el.querySelector(".descent-legend")!;
+    expect([...legend.querySelectorAll(".legend-name")].map((n) => n.textContent)).toEqual(["sgd", "momentum"]);
+    // No probe in Descent.
+    expect(el.querySelector('[aria-label="probe"]')).toBeNull();
+    expect(el.querySelectorAll(".loss-chart .loss-line")).toHaveLength(2);
+  });
+
+  it("drags a start with flow control: one request in flight, newest wins, provisional then exact", async () => {
+    const model = makeModel();
+    const { root, handles, frames } = mount(model);
+    model.replyRuns(1);
+    await nextFrame();
+    const handle = handles()[0]!;
+    pressHandle(handle);
+    for (let k = 0; k < 100; k++) {
+      handle.dispatchEvent(pointer("pointermove", { clientX: 120 + k, clientY: 200 - k }));
+      if (k === 40) {
+        const inFlight = model.runsRequests().at(-1)!;
+        model.replyRuns(inFlight.seq as number, { starts: inFlight.starts as Pair[] });
+      }
+    }
+    handle.dispatchEvent(pointer("pointerup"));
+    expect(model.runsRequests().length).toBeLessThanOrEqual(4);
+    expect(frames.filter((f) => f.kind === "provisional").length).toBeGreaterThanOrEqual(100);
+    expect(root.querySelector(".overlay")!.classList.contains("provisional")).toBe(true);
+    // Answer until idle: the last request carries the handle's final position.
+    let last = model.runsRequests().at(-1)!;
+    model.replyRuns(last.seq as number, { starts: last.starts as Pair[] });
+    last = model.runsRequests().at(-1)!;
+    model.replyRuns(last.seq as number, { starts: last.starts as Pair[] });
+    const [, hx, hy] = handle.getAttribute("aria-valuetext")!.match(/x = (\S+), y = (\S+)/)!.map(Number);
+    const [sx, sy] = (last.starts as Pair[])[0]!;
+    expect(sx).toBeCloseTo(hx!, 3);
+    expect(sy).toBeCloseTo(hy!, 3);
+    await nextFrame();
+    expect(root.dataset.exactSeq).toBe(String(last.seq));
+    expect(root.querySelector(".overlay")!.classList.contains("provisional")).toBe(false);
+    expect(frames.at(-1)!.kind).toBe("exact");
+  });
+
+  it("shift-click adds a start (all starts are sent), alt-click removes one", async () => {
+    const model = makeModel();
+    const { el, handles } = mount(model);
+    model.replyRuns(1);
+    const svg = el.querySelector("svg")!;
+    // Plot area in jsdom: 310 px square at (62, 8) over [-2, 2]^2: (217, 163) is the origin.
+    svg.dispatchEvent(pointer("pointerdown", { clientX: 217, clientY: 163, shiftKey: true }));
+    svg.dispatchEvent(pointer("pointerup", { clientX: 217, clientY: 163, shiftKey: true }));
+    expect(handles()).toHaveLength(2);
+    expect(handles()[1]!.getAttribute("aria-label")).toBe("start point 2");
+    const request = model.runsRequests().at(-1)!;
+    expect(request.starts).toHaveLength(2);
+    expect((request.starts as Pair[])[0]).toEqual([1, 1]);
+    expect((request.starts as Pair[])[1]![0]).toBeCloseTo(0, 9);
+    model.replyRuns(request.seq as number, { starts: request.starts as Pair[] });
+    pressHandle(handles()[0]!, { altKey: true });
+    expect(handles()).toHaveLength(1);
+    expect(handles()[0]!.getAttribute("aria-label")).toBe("start point");
+    const after = model.runsRequests().at(-1)!;
+    expect((after.starts as Pair[]).length).toBe(1);
+    expect((after.starts as Pair[])[0]![0]).toBeCloseTo(0, 9);
+  });
+
+  it("moves a start with the arrow keys", () => {
+    const model = makeModel();
+    const { handles } = mount(model);
+    model.replyRuns(1);
+    handles()[0]!.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowLeft", bubbles: true }));
+    const request = model.runsRequests().at(-1)!;
+    expect((request.starts as Pair[])[0]![0]).toBeCloseTo(0.96, 9);
+  });
+
+  it("sets every learning rate from the log slider and steps from the steps slider, through flow control", () => {
+    const model = makeModel();
+    const { input, el } = mount(model);
+    model.replyRuns(1);
+    setRange(input("learning rate"), -2);
+    setRange(input("learning rate"), -1.5);
+    setRange(input("steps"), 50);
+    const requests = model.runsRequests();
+    expect(requests).toHaveLength(2);
+    expect(requests[1]).toMatchObject({ learning_rates: { sgd: 0.01, momentum: 0.01 } });
+    expect(el.querySelector(".control-value")!.textContent).toBe("0.0316");
+    model.replyRuns(2, { rates: { sgd: 0.01, momentum: 0.01 } });
+    const third = model.runsRequests().at(-1)!;
+    // The newest state wins, with both changes.
+    expect(third).toMatchObject({ seq: 3, learning_rates: { sgd: 0.0316, momentum: 0.0316 }, steps: 50 });
+  });
+
+  it("labels divergence in the legend and cuts the path with a mark", async () => {
+    const model = makeModel();
+    const { el } = mount(model);
+    model.replyRuns(1, { diverged: [[null], [3]] });
+    await nextFrame();
+    const diverged = [...el.querySelectorAll(".legend-diverged")].map((n) => n.textContent);
+    expect(diverged).toEqual(["✕ diverged at step 3"]);
+    const marks = el.querySelectorAll(".diverged-mark");
+    expect(marks).toHaveLength(1);
+    const momentum = el.querySelector('.path[data-optimizer="momentum"] .path-line')!.getAttribute("d")!;
+    expect(momentum.split("L")).toHaveLength(3); // steps 0, 1, 2
+  });
+
+  it("follows runs Python sends unasked (user code changed starts, rates or steps)", async () => {
+    const model = makeModel();
+    const { handles, input, root } = mount(model);
+    model.replyRuns(1);
+    model.replyRuns(1, { starts: [[0.5, -0.5], [1, 0]], rates: { sgd: 0.3, momentum: 0.02 }, steps: 20 });
+    await nextFrame();
+    expect(handles()).toHaveLength(2);
+    expect(handles()[0]!.getAttribute("aria-valuetext")).toBe("x = 0.5, y = -0.5");
+    expect(input("steps").value).toBe("20");
+    expect(root.querySelector(".legend-rate")!.textContent).toBe("lr 0.3");
+    expect(root.dataset.exactX).toBe("0.5");
+  });
+
+  it("steps through a run: slider, update and velocity arrows, play to the end, then syncs step", async () => {
+    const model = makeModel();
+    const { el, input } = mount(model);
+    model.replyRuns(1);
+    await nextFrame();
+    setRange(input("step"), 3);
+    expect(el.querySelectorAll(".step-vectors .vector.update")).toHaveLength(2);
+    // Only momentum (index 1 in the fake) has a velocity.
+    expect(el.querySelectorAll(".step-vectors .vector.velocity")).toHaveLength(1);
+    expect(el.querySelector(".loss-chart .step-marker")!.getAttribute("data-step")).toBe("3");
+    input("step").dispatchEvent(new Event("change", { bubbles: true }));
+    expect(model.state.step).toBe(3);
+    const saves = model.saves;
+
+    vi.useFakeTimers({ toFake: ["requestAnimationFrame", "cancelAnimationFrame", "performance"] });
+    try {
+      const play = el.querySelector<HTMLButtonElement>("button.play")!;
+      play.click();
+      expect(play.getAttribute("aria-label")).toBe("pause");
+      vi.advanceTimersByTime(100);
+      const midway = Number(input("step").value);
+      expect(midway).toBeGreaterThan(3);
+      expect(model.saves).toBe(saves); // not synced while playing
+      vi.advanceTimersByTime(2000);
+      expect(input("step").value).toBe("10");
+      expect(play.getAttribute("aria-label")).toBe("play");
+      expect(model.state.step).toBe(10);
+      expect(el.querySelectorAll(".step-vectors .vector.update")).toHaveLength(0); // no update after the last step
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("routes view acks and runs errors to their own flow control, and shows text only", async () => {
+    const model = makeModel({ title: "<b>bold</b>" });
+    const { el } = mount(model);
+    expect(el.querySelector(".jaxwidgets-title")!.textContent).toBe("<b>bold</b>");
+    expect(el.querySelector("b")).toBeNull();
+    model.emit("msg:custom", { type: "error", seq: 1, request: "runs", message: "bad" });
+    setRange(el.querySelector<HTMLInputElement>('input[aria-label="steps"]')!, 5);
+    expect(model.runsRequests().at(-1)).toMatchObject({ seq: 2, steps: 5 });
+    const reset = [...el.querySelectorAll("button")].find((b) => b.textContent === "Reset view")!;
+    reset.click();
+    reset.click();
+    expect(model.sent.filter((m) => m.type === "reset_view")).toHaveLength(1);
+    model.emit("msg:custom", { type: "reset_view", seq: 1 });
+    expect(model.sent.filter((m) => m.type === "reset_view")).toHaveLength(2);
+  });
+
+  it("cleans up every listener and the animation on removal", () => {
+    const model = makeModel();
+    const { el, cleanup } = mount(model);
+    model.replyRuns(1);
+    el.querySelector<HTMLButtonElement>("button.play")!.click();
+    const cancel = vi.spyOn(globalThis, "cancelAnimationFrame");
+    cleanup();
+    expect(el.children).toHaveLength(0);
+    expect(model.listenerCount()).toBe(0);
+    expect(cancel).toHaveBeenCalled();
+  });
+});

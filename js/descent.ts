@@ -1,0 +1,729 @@
+/**
+ * Descent front end (twin of src/jaxwidgets/descent.py): the LossSurface picture (lib/surface_plot.ts) with
+ * one gradient-descent path per optimizer from each draggable start, a legend with divergence labels,
+ * learning-rate / steps / step controls with a play button, the update and velocity vectors at the current
+ * step, and a loss-versus-step chart.
+ *
+ * Drag path: a pointer event moves the start handle at once and fades the old paths (provisional); the
+ * `runs` request goes through the same flow control as the probe (lib/flow.ts: one in flight, newest wins);
+ * the reply whose inputs match what the page shows is drawn solid (exact) on the next animation frame.
+ */
+import { asFloat32, type BinaryLike, decodeMessageArray } from "./lib/arrays";
+import { createHandle, type Handle, KNOB_RADIUS } from "./lib/drag";
+import { htmlElement, svgElement } from "./lib/dom";
+import { Requester } from "./lib/flow";
+import { formatNumber } from "./lib/format";
+import { LossChart } from "./lib/loss_chart";
+import {
+  type AnyModel,
+  type DescentModel,
+  FRAME_EVENT,
+  type FrameDetail,
+  type Pair,
+  parseServerMessage,
+  type RenderProps,
+  type RunsReply,
+  type RunsRequest,
+} from "./lib/protocol";
+import { SurfacePlot } from "./lib/surface_plot";
+
+type Model = AnyModel<DescentModel>;
+
+export const MAX_STARTS = 8;
+/** Okabe-Ito: distinguishable with the common colour-vision deficiencies; a dark halo keeps them readable. */
+export const PALETTE = ["#E69F00", "#56B4E9", "#CC79A7", "#009E73", "#D55E00", "#0072B2", "#F0E442", "#FFFFFF"];
+/** Learning-rate slider range, log10. */
+export const LOG_RATE_RANGE: Pair = [-4, 0];
+/** Step markers drawn per path at most (every k-th step beyond that). */
+const MAX_MARKERS = 60;
+/** The longest update arrow at the current step is drawn at least this long (all scaled alike). */
+const MIN_ARROW_PX = 26;
+/** A run plays in about this long, and never slower than MIN_STEPS_PER_SECOND. */
+const PLAY_SECONDS = 5;
+const MIN_STEPS_PER_SECOND = 30;
+
+export function colorOf(index: number): string {
+  return PALETTE[index % PALETTE.length]!;
+}
+
+export function startLabel(index: number): string {
+  return index === 0 ? "start point" : `start point ${index + 1}`;
+}
+
+/** Steps per second while playing: a run takes about PLAY_SECONDS, at least MIN_STEPS_PER_SECOND. */
+export function playRate(steps: number): number {
+  return Math.max(MIN_STEPS_PER_SECOND, steps / PLAY_SECONDS);
+}
+
+/** Decoded runs: arrays indexed [start][optimizer][step]. */
+export interface Runs {
+  seq: number;
+  starts: Pair[];
+  rates: Record<string, number>;
+  steps: number;
+  names: string[];
+  /** [optimizer][start] -> step of divergence or null. */
+  diverged: (number | null)[][];
+  positions: Float32Array;
+  losses: Float32Array;
+  updates: Float32Array;
+  velocities: Float32Array;
+}
+
+export function decodeRuns(reply: RunsReply, buffers: readonly BinaryLike[]): Runs {
+  const get = (name: "positions" | "losses" | "updates" | "velocities"): Float32Array =>
+    asFloat32(decodeMessageArray(reply[name], buffers)).data;
+  const runs: Runs = {
+    seq: reply.seq,
+    starts: reply.starts.map(([x, y]) => [x, y] as Pair),
+    rates: { ...reply.learning_rates },
+    steps: reply.steps,
+    names: [...reply.names],
+    diverged: reply.diverged.map((row) => [...row]),
+    positions: get("positions"),
+    losses: get("losses"),
+    updates: get("updates"),
+    velocities: get("velocities"),
+  };
+  const need = runs.starts.length * runs.names.length * (runs.steps + 1);
+  if (runs.positions.length < 2 * need || runs.losses.length < need) {
+    throw new RangeError(`runs arrays too short for ${runs.starts.length} starts, ${runs.names.length} optimizers, ${runs.steps} steps`);
+  }
+  return runs;
+}
+
+/** Position of optimizer `o` from start `s` at step `t`. */
+export function positionAt(runs: Runs, s: number, o: number, t: number): Pair {
+  const k = ((s * runs.names.length + o) * (runs.steps + 1) + t) * 2;
+  return [runs.positions[k]!, runs.positions[k + 1]!];
+}
+
+function vectorAt(array: Float32Array, runs: Runs, s: number, o: number, t: number): Pair {
+  const k = ((s * runs.names.length + o) * runs.steps + t) * 2;
+  return [array[k]!, array[k + 1]!];
+}
+
+/** The losses of optimizer `o` from start `s` (a view, no copy). */
+export function lossesOf(runs: Runs, s: number, o: number): Float32Array {
+  const n = runs.steps + 1;
+  const offset = (s * runs.names.length + o) * n;
+  return runs.losses.subarray(offset, offset + n);
+}
+
+export function divergedAt(runs: Runs, s: number, o: number): number | null {
+  return runs.diverged[o]?.[s] ?? null;
+}
+
+/** Legend text for one optimizer: its divergence labels over all starts ("" when none diverged). */
+export function divergenceText(runs: Runs, o: number): string {
+  const parts: string[] = [];
+  runs.starts.forEach((_, s) => {
+    const k = divergedAt(runs, s, o);
+    if (k === null) return;
+    parts.push(runs.starts.length === 1 || s === 0 ? `diverged at step ${k}` : `start ${s + 1}: diverged at step ${k}`);
+  });
+  return parts.join("; ");
+}
+
+/** The common learning rate when all are equal, else their geometric mean (where the slider sits). */
+export function sliderRate(rates: Record<string, number>): { rate: number; mixed: boolean } {
+  const values = Object.values(rates).filter((r) => r > 0);
+  if (values.length === 0) return { rate: 0.01, mixed: false };
+  const mixed = values.some((r) => Math.abs(r - values[0]!) > 1e-9 * values[0]!);
+  const rate = Math.exp(values.reduce((sum, r) => sum + Math.log(r), 0) / values.length);
+  return { rate, mixed };
+}
+
+/** Slider position (log10) -> a rate rounded to 3 significant digits (so the value shown is the value sent). */
+export function rateFromSlider(log10: number): number {
+  return Number((10 ** log10).toPrecision(3));
+}
+
+class DescentView {
+  private readonly model: Model;
+  private readonly plot: SurfacePlot<DescentModel>;
+  private readonly pathsGroup: SVGGElement;
+  private readonly vectorsGroup: SVGGElement;
+  private readonly handlesGroup: SVGGElement;
+  private readonly legend: HTMLDivElement;
+  private readonly controls: HTMLDivElement;
+  private readonly rateSlider: HTMLInputElement;
+  private readonly rateValue: HTMLSpanElement;
+  private readonly stepsSlider: HTMLInputElement;
+  private readonly stepsValue: HTMLSpanElement;
+  private readonly playButton: HTMLButtonElement;
+  private readonly stepSlider: HTMLInputElement;
+  private readonly stepValue: HTMLSpanElement;
+  private readonly chart: LossChart;
+  private readonly runsRequester: Requester<RunsRequest>;
+  private handles: Handle[] = [];
+
+  /** What the page shows as inputs (the handles hold the starts). */
+  private rates: Record<string, number>;
+  private steps: number;
+  private step: number;
+  /** Inputs the user changed and Python has not confirmed yet: sent in full with every request. */
+  private desired: RunsRequest = {};
+  /** Runs drawn, and whether they are exact for the inputs shown. */
+  private runs: Runs | null = null;
+  private exact = false;
+  private pending: { runs: Runs; exact: boolean } | null = null;
+  private provisional = false;
+  private playing = false;
+  private playFrame: number | null = null;
+  private playClock: { time: number; step: number } | null = null;
+  private arrowScale = 1;
+
+  constructor(model: Model, el: HTMLElement) {
+    this.model = model;
+    this.rates = { ...(model.get("learning_rates") ?? {}) };
+    this.steps = model.get("steps") ?? 1;
+    this.step = Math.min(model.get("step") ?? 0, this.steps);
+    this.plot = new SurfacePlot<DescentModel>({
+      model,
+      el,
+      kind: "descent",
+      label: "descent paths",
+      onClick: (x, y, event) => this.backgroundClick(x, y, event),
+      onScales: () => this.relayoutHandles(),
+      onLayout: (width) => this.layoutBelow(width),
+      paintOverlay: () => this.paintOverlay(),
+      onMessage: (content, buffers) => this.message(content, buffers),
+    });
+    const plot = this.plot;
+    this.pathsGroup = svgElement("g", { class: "paths" });
+    this.vectorsGroup = svgElement("g", { class: "step-vectors" });
+    this.handlesGroup = svgElement("g", { class: "start-handles" });
+    plot.overlay.append(this.pathsGroup, this.vectorsGroup, this.handlesGroup);
+    // Alt-click (or Delete on a focused handle) removes a start; capture runs before the handle's own drag.
+    plot.listen(this.handlesGroup, "pointerdown", (event) => this.maybeRemove(event as PointerEvent), { capture: true });
+
+    this.legend = htmlElement("div", { class: "descent-legend", "aria-label": "optimizers" });
+    this.controls = htmlElement("div", { class: "descent-controls" });
+    [this.rateSlider, this.rateValue] = this.slider("learning rate", { min: LOG_RATE_RANGE[0], max: LOG_RATE_RANGE[1], step: 0.01 });
+    [this.stepsSlider, this.stepsValue] = this.slider("steps", { min: 1, max: Math.max(1, model.get("max_steps") ?? 500), step: 1 });
+    const stepRow = htmlElement("div", { class: "control step-control" });
+    this.playButton = htmlElement("button", { type: "button", class: "play", "aria-label": "play" });
+    stepRow.append(this.playButton);
+    this.controls.append(stepRow);
+    [this.stepSlider, this.stepValue] = this.slider("step", { min: 0, max: this.steps, step: 1 }, stepRow);
+    this.chart = new LossChart();
+    plot.root.append(this.legend, this.controls, this.chart.element, plot.status);
+
+    this.runsRequester = new Requester<RunsRequest>({
+      type: "runs",
+      send: (m) => this.model.send(m),
+      onIdle: () => (this.desired = {}),
+    });
+
+    plot.listen(this.rateSlider, "input", () => this.rateInput());
+    plot.listen(this.stepsSlider, "input", () => this.stepsInput());
+    plot.listen(this.stepSlider, "input", () => this.stepInput());
+    plot.listen(this.stepSlider, "change", () => this.syncStep());
+    plot.listen(this.playButton, "click", () => (this.playing ? this.pause() : this.play()));
+    plot.onModel("step", () => this.modelStepChanged());
+    plot.onModel("max_steps", () => (this.stepsSlider.max = String(Math.max(1, this.model.get("max_steps")))));
+    plot.addCleanup(() => this.stopAnimation());
+
+    this.setStarts(model.get("starts") ?? []);
+    this.syncControls();
+    plot.start();
+    // Python's first runs were sent before this view existed: ask for the current ones.
+    this.runsRequester.request({});
+  }
+
+  destroy(): void {
+    this.stopAnimation();
+    this.runsRequester.dispose();
+    for (const handle of this.handles) handle.destroy();
+    this.plot.destroy();
+  }
+
+  // ---- controls ----------------------------------------------------------------------------------------
+
+  private slider(label: string, range: { min: number; max: number; step: number }, row?: HTMLElement): [HTMLInputElement, HTMLSpanElement] {
+    const container = row ?? htmlElement("div", { class: "control" });
+    const name = htmlElement("label", { class: "control-name" }, label);
+    const input = htmlElement("input", { type: "range", min: range.min, max: range.max, step: range.step, "aria-label": label });
+    const value = htmlElement("span", { class: "control-value" });
+    name.append(input);
+    container.append(name, value);
+    if (!row) this.controls.append(container);
+    return [input, value];
+  }
+
+  private syncControls(): void {
+    const { rate, mixed } = sliderRate(this.rates);
+    this.rateSlider.value = String(Math.log10(rate));
+    this.rateValue.textContent = mixed
+      ? Object.entries(this.rates).map(([name, r]) => `${name} ${formatNumber(r, 3)}`).join(", ")
+      : formatNumber(rate, 3);
+    this.stepsSlider.value = String(this.steps);
+    this.stepsValue.textContent = String(this.steps);
+    this.stepSlider.max = String(this.steps);
+    this.syncStepControl();
+  }
+
+  private syncStepControl(): void {
+    this.stepSlider.value = String(this.step);
+    const scale = this.arrowScale > 1.05 ? `  (arrows ×${formatNumber(this.arrowScale, 2)})` : "";
+    this.stepValue.textContent = `${this.step} / ${this.steps}${scale}`;
+    this.playButton.replaceChildren(playIcon(this.playing));
+    this.playButton.setAttribute("aria-label", this.playing ? "pause" : "play");
+  }
+
+  private rateInput(): void {
+    const rate = rateFromSlider(Number(this.rateSlider.value));
+    for (const name of Object.keys(this.rates)) this.rates[name] = rate;
+    this.syncControls();
+    this.changed({ learning_rates: { ...this.rates } });
+  }
+
+  private stepsInput(): void {
+    this.steps = Math.max(1, Math.round(Number(this.stepsSlider.value)));
+    this.step = Math.min(this.step, this.steps);
+    this.syncControls();
+    this.changed({ steps: this.steps });
+  }
+
+  private stepInput(): void {
+    this.pause(false);
+    this.step = Math.round(Number(this.stepSlider.value));
+    this.stepMoved();
+  }
+
+  private stepMoved(): void {
+    this.drawVectors();
+    this.chart.placeMarker(this.step);
+    this.syncStepControl();
+    this.plot.root.dataset.step = String(this.step);
+  }
+
+  /** `step` goes to Python when the user lets go of the slider or the animation stops, not per frame. */
+  private syncStep(): void {
+    if (this.model.get("step") === this.step) return;
+    this.model.set("step", this.step);
+    this.model.save_changes();
+  }
+
+  private modelStepChanged(): void {
+    if (this.playing) return;
+    const step = Math.min(Math.max(0, Math.round(this.model.get("step") ?? 0)), this.steps);
+    if (step === this.step) return;
+    this.step = step;
+    this.stepMoved();
+  }
+
+  private play(): void {
+    if (this.step >= this.steps) this.step = 0;
+    this.playing = true;
+    this.playClock = null;
+    this.syncStepControl();
+    if (typeof requestAnimationFrame === "undefined") return;
+    this.playFrame = requestAnimationFrame((time) => this.tick(time));
+  }
+
+  private tick(time: number): void {
+    this.playFrame = null;
+    if (!this.playing) return;
+    if (this.playClock === null) this.playClock = { time, step: this.step };
+    const elapsed = (time - this.playClock.time) / 1000;
+    const step = Math.min(this.steps, Math.floor(this.playClock.step + elapsed * playRate(this.steps)));
+    if (step !== this.step) {
+      this.step = step;
+      this.stepMoved();
+    }
+    if (this.step >= this.steps) {
+      this.pause();
+      return;
+    }
+    this.playFrame = requestAnimationFrame((t) => this.tick(t));
+  }
+
+  private pause(sync = true): void {
+    if (!this.playing) return;
+    this.playing = false;
+    this.stopAnimation();
+    this.syncStepControl();
+    if (sync) this.syncStep();
+  }
+
+  private stopAnimation(): void {
+    if (this.playFrame !== null) cancelAnimationFrame(this.playFrame);
+    this.playFrame = null;
+    this.playClock = null;
+  }
+
+  // ---- starts ------------------------------------------------------------------------------------------
+
+  private startPositions(): Pair[] {
+    return this.handles.map((h) => h.position());
+  }
+
+  /** Make one handle per start (creating or removing handles as needed) and place them. */
+  private setStarts(starts: readonly Pair[]): void {
+    while (this.handles.length > starts.length) this.handles.pop()!.destroy();
+    while (this.handles.length < starts.length) this.handles.push(this.makeHandle(this.handles.length));
+    starts.forEach(([x, y], k) => this.handles[k]!.setPosition(x, y));
+  }
+
+  private makeHandle(index: number): Handle {
+    const plot = this.plot;
+    const handle = createHandle({
+      label: startLabel(index),
+      eventToPixel: (event) => plot.localPoint(event),
+      toData: (px, py) => plot.toData(px, py),
+      toPixel: (x, y) => plot.toPixel(x, y),
+      keyStep: () => plot.keyStep(),
+      clamp: (x, y) => plot.clampToView(x, y),
+      onMove: () => this.startsMoved(),
+    });
+    handle.element.classList.add("start");
+    if (index > 0) {
+      const number = svgElement("text", { class: "start-number", x: KNOB_RADIUS + 3, y: -KNOB_RADIUS - 1 });
+      number.textContent = String(index + 1);
+      handle.element.append(number);
+    }
+    handle.element.addEventListener("keydown", (event) => {
+      if ((event.key === "Delete" || event.key === "Backspace") && this.handles.length > 1) {
+        event.preventDefault();
+        this.removeStart(this.handles.indexOf(handle));
+      }
+    });
+    this.handlesGroup.append(handle.element);
+    return handle;
+  }
+
+  private relabel(): void {
+    this.handles.forEach((handle, k) => {
+      handle.element.setAttribute("aria-label", startLabel(k));
+      const number = handle.element.querySelector(".start-number");
+      if (number) number.textContent = String(k + 1);
+    });
+  }
+
+  private relayoutHandles(): void {
+    for (const handle of this.handles) handle.relayout();
+  }
+
+  private backgroundClick(x: number, y: number, event: MouseEvent): void {
+    const [cx, cy] = this.plot.clampToView(x, y);
+    if (event.shiftKey) {
+      if (this.handles.length >= MAX_STARTS) return;
+      const handle = this.makeHandle(this.handles.length);
+      this.handles.push(handle);
+      handle.setPosition(cx, cy);
+    } else {
+      this.handles[0]?.setPosition(cx, cy);
+    }
+    this.startsMoved();
+  }
+
+  private maybeRemove(event: PointerEvent): void {
+    if (!event.altKey || this.handles.length <= 1) return;
+    const index = this.handles.findIndex((h) => h.element.contains(event.target as Node));
+    if (index < 0) return;
+    event.stopPropagation();
+    event.preventDefault();
+    this.removeStart(index);
+  }
+
+  private removeStart(index: number): void {
+    if (index < 0 || this.handles.length <= 1) return;
+    this.handles.splice(index, 1)[0]!.destroy();
+    // Handles hold their label from creation: rebuild the numbers in order.
+    const positions = this.startPositions();
+    for (const handle of this.handles.splice(0)) handle.destroy();
+    this.setStarts(positions);
+    this.relabel();
+    this.startsMoved();
+  }
+
+  /** A start moved (pointer, keyboard, click): provisional picture now, request through flow control. */
+  private startsMoved(): void {
+    this.changed({ starts: this.startPositions() });
+  }
+
+  private changed(change: RunsRequest): void {
+    Object.assign(this.desired, change);
+    const request: RunsRequest = {};
+    if (this.desired.starts) request.starts = this.desired.starts.map(([x, y]) => [x, y] as Pair);
+    if (this.desired.learning_rates) request.learning_rates = { ...this.desired.learning_rates };
+    if (this.desired.steps !== undefined) request.steps = this.desired.steps;
+    this.runsRequester.request(request);
+    this.showProvisional();
+  }
+
+  // ---- messages ----------------------------------------------------------------------------------------
+
+  private message(content: unknown, buffers: readonly BinaryLike[]): void {
+    const message = parseServerMessage(content);
+    if (message === null) return;
+    if (message.type === "runs") this.runsMessage(message, buffers);
+    else if (message.type === "error" && message.request === "runs") this.runsRequester.accept(message.seq);
+  }
+
+  private runsMessage(reply: RunsReply, buffers: readonly BinaryLike[]): void {
+    const asked = this.runsRequester.sentPayload(reply.seq);
+    const ours = asked !== undefined && this.agrees(asked, reply);
+    if (ours && !this.runsRequester.accept(reply.seq)) return; // older than runs already shown
+    let runs: Runs;
+    try {
+      runs = decodeRuns(reply, buffers);
+    } catch (error) {
+      console.error("jaxwidgets: bad runs message", error);
+      return;
+    }
+    if (this.matchesPage(runs)) {
+      this.pending = { runs, exact: true };
+    } else if (this.runsRequester.busy || this.dragging()) {
+      // An intermediate result while the user is still moving things: newer than what is drawn, not final.
+      this.pending = { runs, exact: false };
+    } else {
+      // Python changed the inputs (user code, or another view of this model): follow it.
+      this.desired = {};
+      this.setStarts(runs.starts);
+      this.relabel();
+      this.rates = { ...runs.rates };
+      this.steps = runs.steps;
+      this.step = Math.min(this.step, this.steps);
+      this.syncControls();
+      this.pending = { runs, exact: true };
+    }
+    this.plot.invalidate("overlay");
+  }
+
+  private dragging(): boolean {
+    return this.handles.some((h) => h.dragging());
+  }
+
+  /** Does a reply answer what a request asked (the fields it set)? */
+  private agrees(asked: RunsRequest, reply: RunsReply): boolean {
+    if (asked.starts && !this.sameStarts(asked.starts, reply.starts)) return false;
+    if (asked.learning_rates && !sameRates(asked.learning_rates, reply.learning_rates)) return false;
+    return asked.steps === undefined || asked.steps === reply.steps;
+  }
+
+  private sameStarts(a: readonly Pair[], b: readonly Pair[]): boolean {
+    return a.length === b.length && a.every(([x, y], k) => this.plot.samePosition(x, y, b[k]![0], b[k]![1]));
+  }
+
+  /** Are these runs for exactly the inputs the page shows now? */
+  private matchesPage(runs: Runs): boolean {
+    return this.sameStarts(this.startPositions(), runs.starts) && sameRates(this.rates, runs.rates) && runs.steps === this.steps;
+  }
+
+  // ---- drawing -----------------------------------------------------------------------------------------
+
+  /** In the pointer event's frame: the handle has moved; fade the old paths and say so. */
+  private showProvisional(): void {
+    this.provisional = true;
+    this.plot.overlay.classList.add("provisional");
+    const [x, y] = this.handles[0]?.position() ?? [Number.NaN, Number.NaN];
+    this.dispatchFrame({ kind: "provisional", x, y, seq: this.runsRequester.lastSentSeq, time: performance.now() });
+  }
+
+  private dispatchFrame(detail: FrameDetail): void {
+    this.plot.root.dispatchEvent(new CustomEvent(FRAME_EVENT, { detail, bubbles: true }));
+  }
+
+  private paintOverlay(): void {
+    this.relayoutHandles();
+    const pending = this.pending;
+    this.pending = null;
+    if (pending) {
+      // An exact reply is drawn only while it still matches the page (the user may have moved on).
+      const exact = pending.exact && this.matchesPage(pending.runs);
+      this.runs = pending.runs;
+      this.exact = exact;
+      this.provisional = !exact;
+    }
+    this.plot.overlay.classList.toggle("provisional", this.provisional);
+    this.drawPaths();
+    this.drawVectors();
+    this.drawLegend();
+    this.drawChart();
+    this.syncStepControl();
+    if (pending && this.exact && this.runs) this.announceExact(this.runs);
+  }
+
+  private announceExact(runs: Runs): void {
+    const [x, y] = runs.starts[0] ?? [Number.NaN, Number.NaN];
+    const data = this.plot.root.dataset;
+    data.exactX = String(x);
+    data.exactY = String(y);
+    data.exactSeq = String(runs.seq);
+    data.diverged = JSON.stringify(runs.diverged);
+    this.dispatchFrame({ kind: "exact", x, y, seq: runs.seq, time: performance.now() });
+  }
+
+  private drawPaths(): void {
+    const runs = this.runs;
+    const group = this.pathsGroup;
+    group.replaceChildren();
+    if (!runs) return;
+    const stride = Math.max(1, Math.ceil(runs.steps / MAX_MARKERS));
+    runs.starts.forEach((_, s) => {
+      runs.names.forEach((name, o) => {
+        const color = colorOf(o);
+        const cut = divergedAt(runs, s, o);
+        const last = cut === null ? runs.steps : cut - 1;
+        let line = "";
+        let dots = "";
+        let end: Pair | null = null;
+        for (let t = 0; t <= last; t++) {
+          const [x, y] = positionAt(runs, s, o, t);
+          if (!Number.isFinite(x) || !Number.isFinite(y)) break;
+          const [px, py] = this.plot.toPixel(x, y);
+          line += `${t === 0 ? "M" : "L"}${px.toFixed(1)},${py.toFixed(1)}`;
+          if (t > 0 && t % stride === 0) dots += `M${px.toFixed(1)},${py.toFixed(1)}h0`;
+          end = [px, py];
+        }
+        const path = svgElement("g", { class: "path" });
+        path.dataset.optimizer = name;
+        path.dataset.start = String(s);
+        path.append(
+          svgElement("path", { class: "path-halo", d: line }),
+          svgElement("path", { class: "path-line", d: line, stroke: color }),
+          svgElement("path", { class: "path-steps", d: dots, stroke: color }),
+        );
+        if (cut !== null) {
+          const [ex, ey] = end ?? this.plot.toPixel(...(runs.starts[s] ?? [0, 0]));
+          const mark = svgElement("text", { class: "diverged-mark", x: ex.toFixed(1), y: (ey + 5).toFixed(1), "text-anchor": "middle", fill: color });
+          mark.textContent = "✕";
+          const title = svgElement("title");
+          title.textContent = `${name}: diverged at step ${cut}`;
+          mark.append(title);
+          path.append(mark);
+        }
+        group.append(path);
+      });
+    });
+  }
+
+  /** Update (solid) and velocity (dashed) arrows of every path at the current step, all scaled alike. */
+  private drawVectors(): void {
+    const group = this.vectorsGroup;
+    group.replaceChildren();
+    const runs = this.runs;
+    if (!runs) return;
+    const t = Math.min(this.step, runs.steps);
+    type Item = { color: string; p: Pair; u: Pair | null; v: Pair | null };
+    const items: Item[] = [];
+    let longest = 0;
+    const toPx = (d: Pair): Pair => [d[0] * this.plot.pixelsPerUnit("x"), -d[1] * this.plot.pixelsPerUnit("y")];
+    runs.starts.forEach((_, s) => {
+      runs.names.forEach((_, o) => {
+        const cut = divergedAt(runs, s, o);
+        if (cut !== null && t >= cut) return;
+        const [x, y] = positionAt(runs, s, o, t);
+        if (!Number.isFinite(x) || !Number.isFinite(y)) return;
+        const item: Item = { color: colorOf(o), p: this.plot.toPixel(x, y), u: null, v: null };
+        if (t < runs.steps) {
+          const u = toPx(vectorAt(runs.updates, runs, s, o, t));
+          if (u.every(Number.isFinite) && Math.hypot(...u) > 0) item.u = u;
+          // Velocities are the optimizer's running gradient (momentum trace, Adam's first moment), in other
+          // units than the step: drawn as the direction -velocity, as long as the step itself.
+          const [vx, vy] = toPx(vectorAt(runs.velocities, runs, s, o, t));
+          const vLength = Math.hypot(vx, vy);
+          const uLength = item.u ? Math.hypot(...item.u) : 0;
+          if (Number.isFinite(vLength) && vLength > 0 && uLength > 0) item.v = [(-vx / vLength) * uLength, (-vy / vLength) * uLength];
+          longest = Math.max(longest, item.u ? Math.hypot(...item.u) : 0, item.v ? Math.hypot(...item.v) : 0);
+        }
+        items.push(item);
+      });
+    });
+    this.arrowScale = longest > 0 && longest < MIN_ARROW_PX ? Math.min(MIN_ARROW_PX / longest, 1e4) : 1;
+    for (const item of items) {
+      const [px, py] = item.p;
+      if (item.v) group.append(...arrow(px, py, item.v, this.arrowScale, item.color, "velocity"));
+      if (item.u) group.append(...arrow(px, py, item.u, this.arrowScale, item.color, "update"));
+      group.append(svgElement("circle", { class: "step-position", cx: px.toFixed(1), cy: py.toFixed(1), r: 4, fill: item.color }));
+    }
+  }
+
+  private drawLegend(): void {
+    const runs = this.runs;
+    this.legend.replaceChildren();
+    if (!runs) return;
+    runs.names.forEach((name, o) => {
+      const entry = htmlElement("span", { class: "legend-entry" });
+      entry.dataset.optimizer = name;
+      const swatch = htmlElement("span", { class: "swatch" });
+      swatch.style.background = colorOf(o);
+      const label = htmlElement("span", { class: "legend-name" }, name);
+      entry.append(swatch, label);
+      const rate = runs.rates[name];
+      if (rate !== undefined) entry.append(htmlElement("span", { class: "legend-rate" }, `lr ${formatNumber(rate, 3)}`));
+      const diverged = divergenceText(runs, o);
+      if (diverged) entry.append(htmlElement("span", { class: "legend-diverged" }, `✕ ${diverged}`));
+      this.legend.append(entry);
+    });
+    const help = htmlElement("span", { class: "legend-help" }, "drag a start · shift-click adds one · alt-click removes");
+    this.legend.append(help);
+  }
+
+  private drawChart(): void {
+    const runs = this.runs;
+    const width = Math.max(200, this.plot.figureWidth);
+    if (!runs || runs.starts.length === 0) {
+      this.chart.draw(width, this.steps, [], this.step);
+      return;
+    }
+    const series = runs.names.map((name, o) => ({ name, color: colorOf(o), values: lossesOf(runs, 0, o), cut: divergedAt(runs, 0, o) }));
+    this.chart.draw(width, runs.steps, series, this.step);
+  }
+
+  private layoutBelow(width: number): void {
+    this.controls.style.width = `${width}px`;
+    this.legend.style.width = `${width}px`;
+    this.drawChart();
+  }
+}
+
+/** ▶ / ⏸ as SVG: the glyphs are missing from many fonts (headless browsers show a box). */
+function playIcon(playing: boolean): SVGSVGElement {
+  const icon = svgElement("svg", { width: 12, height: 12, viewBox: "0 0 12 12", "aria-hidden": "true" });
+  if (playing) icon.append(svgElement("rect", { x: 2, y: 1.5, width: 3, height: 9 }), svgElement("rect", { x: 7, y: 1.5, width: 3, height: 9 }));
+  else icon.append(svgElement("path", { d: "M2.5,1.5L10.5,6L2.5,10.5Z" }));
+  return icon;
+}
+
+function sameRates(a: Record<string, number>, b: Record<string, number>): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((k) => {
+    const x = a[k]!;
+    const y = b[k];
+    return y !== undefined && Math.abs(x - y) <= 1e-6 * Math.max(Math.abs(x), Math.abs(y));
+  });
+}
+
+/** An arrow from (px, py) along the pixel vector `d` times `scale`: a shaft and a head, over a dark halo. */
+function arrow(px: number, py: number, d: Pair, scale: number, color: string, kind: "update" | "velocity"): SVGElement[] {
+  const dx = d[0] * scale;
+  const dy = d[1] * scale;
+  const length = Math.hypot(dx, dy);
+  const ux = dx / length;
+  const uy = dy / length;
+  const head = Math.min(7, length * 0.45);
+  const tipX = px + dx;
+  const tipY = py + dy;
+  const baseX = tipX - ux * head;
+  const baseY = tipY - uy * head;
+  const wing = head * 0.55;
+  const shaft = `M${px.toFixed(1)},${py.toFixed(1)}L${baseX.toFixed(1)},${baseY.toFixed(1)}`;
+  const tip = `M${tipX.toFixed(1)},${tipY.toFixed(1)}L${(baseX - uy * wing).toFixed(1)},${(baseY + ux * wing).toFixed(1)}L${(baseX + uy * wing).toFixed(1)},${(baseY - ux * wing).toFixed(1)}Z`;
+  return [
+    svgElement("path", { class: `vector-halo ${kind}`, d: shaft }),
+    svgElement("path", { class: `vector ${kind}`, d: shaft, stroke: color }),
+    svgElement("path", { class: `vector-head ${kind}`, d: tip, fill: color }),
+  ];
+}
+
+export function render({ model, el }: RenderProps<DescentModel>): () => void {
+  const view = new DescentView(model, el);
+  return () => view.destroy();
+}
+
+export default { render };

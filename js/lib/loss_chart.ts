@@ -1,0 +1,140 @@
+/**
+ * A small loss-versus-step chart in SVG: one line per series, log y scale when every value shown is > 0,
+ * and a vertical marker at the current step that moves without redrawing the lines.
+ */
+import { scaleLinear, scaleLog } from "d3-scale";
+import { clear, svgElement } from "./dom";
+import { formatTick } from "./format";
+
+export interface LossSeries {
+  name: string;
+  color: string;
+  /** Loss at steps 0..n; drawn up to `cut` (exclusive) when given. */
+  values: ArrayLike<number>;
+  cut: number | null;
+}
+
+const MARGIN = { left: 62, right: 24, top: 10, bottom: 34 };
+export const CHART_HEIGHT = 150;
+
+/** Finite range of the drawn values, and whether all of them are > 0 (then the y axis is log). */
+export function lossDomain(series: readonly LossSeries[]): { lo: number; hi: number; log: boolean } | null {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const s of series) {
+    const end = Math.min(s.values.length, s.cut ?? s.values.length);
+    for (let t = 0; t < end; t++) {
+      const v = s.values[t]!;
+      if (!Number.isFinite(v)) continue;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  if (!(lo <= hi)) return null;
+  return { lo, hi, log: lo > 0 };
+}
+
+export class LossChart {
+  readonly element: SVGSVGElement;
+  private readonly lines: SVGGElement;
+  private readonly axes: SVGGElement;
+  private readonly marker: SVGLineElement;
+  private width = 400;
+  private steps = 1;
+  private yScale: ((v: number) => number) | null = null;
+  /** Whether the y axis was log in the last draw (for tests and the page). */
+  log = false;
+
+  constructor(doc: Document = document) {
+    this.element = svgElement("svg", { class: "loss-chart", role: "img", "aria-label": "loss per step" }, doc);
+    this.axes = svgElement("g", { class: "axis" }, doc);
+    this.lines = svgElement("g", { class: "loss-lines" }, doc);
+    this.marker = svgElement("line", { class: "step-marker" }, doc);
+    this.element.append(this.axes, this.lines, this.marker);
+  }
+
+  draw(width: number, steps: number, series: readonly LossSeries[], step: number): void {
+    this.width = width;
+    this.steps = Math.max(1, steps);
+    this.element.setAttribute("width", String(width));
+    this.element.setAttribute("height", String(CHART_HEIGHT));
+    clear(this.axes);
+    clear(this.lines);
+    const left = MARGIN.left;
+    const right = width - MARGIN.right;
+    const top = MARGIN.top;
+    const bottom = CHART_HEIGHT - MARGIN.bottom;
+    const x = scaleLinear().domain([0, this.steps]).range([left, right]);
+    const domain = lossDomain(series);
+    this.axes.append(svgElement("rect", { x: left + 0.5, y: top + 0.5, width: right - left - 1, height: bottom - top - 1, fill: "none" }));
+    for (const t of x.ticks(Math.max(3, Math.round((right - left) / 90)))) {
+      const px = Math.round(x(t)) + 0.5;
+      this.axes.append(svgElement("line", { x1: px, x2: px, y1: bottom, y2: bottom + 4 }));
+      this.axes.append(text(formatTick(t), px, bottom + 15, "middle"));
+    }
+    this.axes.append(text("step", (left + right) / 2, bottom + 29, "middle", "axis-label"));
+    const yLabel = text("loss", 0, 0, "middle", "axis-label");
+    yLabel.setAttribute("transform", `translate(${left - 46}, ${(top + bottom) / 2}) rotate(-90)`);
+    this.axes.append(yLabel);
+    this.log = domain?.log ?? false;
+    if (domain === null) {
+      this.yScale = null;
+      this.placeMarker(step);
+      return;
+    }
+    let { lo, hi } = domain;
+    if (lo === hi) {
+      const pad = domain.log ? lo * 0.5 : Math.max(Math.abs(lo) * 0.1, 1e-12);
+      lo = domain.log ? lo - pad : lo - pad;
+      hi += pad;
+    }
+    const y = domain.log ? scaleLog().domain([lo, hi]).range([bottom, top]) : scaleLinear().domain([lo, hi]).range([bottom, top]).nice();
+    this.yScale = (v) => y(v);
+    let ticks = y.ticks(4);
+    if (ticks.length > 5) {
+      const powers = ticks.filter((t) => Math.abs(Math.log10(t) - Math.round(Math.log10(t))) < 1e-9);
+      ticks = powers.length >= 2 ? powers : ticks.filter((_, k) => k % Math.ceil(ticks.length / 4) === 0);
+    }
+    for (const t of ticks) {
+      const py = Math.round(y(t)) + 0.5;
+      this.axes.append(svgElement("line", { x1: left - 4, x2: left, y1: py, y2: py }));
+      this.axes.append(text(formatTick(t), left - 7, py + 4, "end"));
+    }
+    for (const s of series) {
+      const end = Math.min(s.values.length, s.cut ?? s.values.length);
+      let d = "";
+      let pen = false;
+      for (let t = 0; t < end; t++) {
+        const v = s.values[t]!;
+        if (!Number.isFinite(v) || (domain.log && v <= 0)) {
+          pen = false;
+          continue;
+        }
+        d += `${pen ? "L" : "M"}${x(t).toFixed(1)},${y(v).toFixed(1)}`;
+        pen = true;
+      }
+      const path = svgElement("path", { d, stroke: s.color, class: "loss-line" });
+      path.dataset.name = s.name;
+      this.lines.append(path);
+    }
+    this.placeMarker(step);
+  }
+
+  /** Move the current-step marker (cheap: called on every animation frame while playing). */
+  placeMarker(step: number): void {
+    const left = MARGIN.left;
+    const right = this.width - MARGIN.right;
+    const px = left + (Math.min(Math.max(step, 0), this.steps) / this.steps) * (right - left);
+    for (const [name, value] of Object.entries({ x1: px, x2: px, y1: MARGIN.top, y2: CHART_HEIGHT - MARGIN.bottom })) {
+      this.marker.setAttribute(name, value.toFixed(1));
+    }
+    this.marker.dataset.step = String(step);
+  }
+}
+
+function text(content: string, x: number, y: number, anchor: string, cls?: string): SVGTextElement {
+  const element = svgElement("text", { x, y, "text-anchor": anchor });
+  if (cls) element.setAttribute("class", cls);
+  element.textContent = content;
+  return element;
+}

@@ -1,0 +1,168 @@
+"""Descent in a real JupyterLab: drag a start across both basins, the learning-rate slider, play, themes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .lab import LabServer, Notebook, centre, drag
+
+DESCENT = ".jaxwidgets.jaxwidgets-descent"
+HANDLE = "[role=slider][aria-label='start point']"
+
+RECORD_FRAMES_JS = """() => {
+    window.__frames = [];
+    const record = (e) => window.__frames.push({...e.detail, root: e.target});
+    document.addEventListener('jaxwidgets:frame', record, true);
+}"""
+
+# True once the newest picture of widget `index` is exact and at the position the start was last moved to.
+SETTLED_JS = """(index) => {
+    const root = document.querySelectorAll('.jaxwidgets-descent')[index];
+    const frames = window.__frames.filter((f) => f.root === root);
+    const last = frames[frames.length - 1];
+    const lastMove = frames.filter((f) => f.kind === 'provisional').pop();
+    const atLastMove = !lastMove || (last.x === lastMove.x && last.y === lastMove.y);
+    return Boolean(last) && last.kind === 'exact' && atLastMove;
+}"""
+
+
+class Widget:
+    """A Descent of the notebook (Python name ``name``, ``index``-th on the page)."""
+
+    def __init__(self, notebook: Notebook, name: str, index: int) -> None:
+        self.notebook, self.name, self.index = notebook, name, index
+        self.page = notebook.page
+        self.root = self.page.locator(DESCENT).nth(index)
+        self.handle = self.root.locator(HANDLE)
+
+    def py(self, expression: str) -> Any:
+        return self.notebook.value(expression.replace("$", self.name))
+
+    def wait_rendered(self) -> None:
+        self.page.wait_for_function(
+            "(el) => el.dataset.surfaceStage === 'fine' && el.dataset.exactSeq !== undefined",
+            arg=self.root.element_handle(),
+        )
+
+    def set_start(self, x: float, y: float) -> tuple[float, float]:
+        """Move the first start from Python; wait until the page draws it; return the handle's pixel centre."""
+        self.notebook.python(f"{self.name}.start = ({x!r}, {y!r})")
+        self.page.wait_for_function(
+            "([el, x, y]) => Number(el.dataset.exactX) === x && Number(el.dataset.exactY) === y",
+            arg=[self.root.element_handle(), x, y],
+        )
+        return centre(self.handle)
+
+    def data_to_pixel(self) -> Any:
+        (x0, y0), (x1, y1) = (-1.0, -1.0), (1.0, 1.0)
+        p0, p1 = self.set_start(x0, y0), self.set_start(x1, y1)
+        sx, sy = (p1[0] - p0[0]) / (x1 - x0), (p1[1] - p0[1]) / (y1 - y0)
+        return lambda x, y: (p0[0] + (x - x0) * sx, p0[1] + (y - y0) * sy)
+
+    def path_d(self, optimizer: str) -> str:
+        return self.root.locator(f".paths .path[data-optimizer='{optimizer}'][data-start='0'] .path-line").get_attribute("d")
+
+    def settled(self) -> None:
+        self.page.wait_for_function(SETTLED_JS, arg=self.index)
+
+
+@pytest.fixture(scope="module")
+def descent(lab_server: LabServer, browser: Any) -> Iterator[Widget]:
+    """examples/descent.ipynb, run once for this module; ``descent`` is its second Descent."""
+    notebook = Notebook.open(browser, lab_server, "descent.ipynb")
+    try:
+        notebook.page.set_viewport_size({"width": 1280, "height": 1500})  # the whole widget fits
+        notebook.page.evaluate(RECORD_FRAMES_JS)
+        notebook.run_all()
+        widget = Widget(notebook, "descent", 1)
+        widget.root.scroll_into_view_if_needed()
+        widget.wait_rendered()
+        # The notebook ends with a too-large rate for sgd: start from a calm one for every optimizer.
+        notebook.python("descent.learning_rates = dict.fromkeys(descent.optimizer_names, 0.02)")
+        yield widget
+    finally:
+        notebook.close()
+
+
+def test_drag_start_across_both_basins(descent: Widget, artifacts: Path) -> None:
+    page = descent.page
+    to_pixel = descent.data_to_pixel()
+    here = descent.set_start(1.2, 0.4)
+    assert descent.py("$.trajectories['sgd'][-1].round(2).tolist()") == [1.0, 1.0]
+    before = descent.path_d("sgd")
+    descent.root.screenshot(path=artifacts / "descent_before_drag.png")
+
+    # Across the saddle's separatrix into the other basin, with the mouse, held until the exact picture shows.
+    target = to_pixel(-1.2, -0.4)
+    drag(page, here, target, steps=12, settled=descent.settled)
+    x, y = descent.py("list($.start)")
+    assert abs(x + 1.2) < 0.05 and abs(y + 0.4) < 0.05, (x, y)
+    assert descent.py("$.trajectories['sgd'][-1].round(2).tolist()") == [-1.0, -1.0]
+    after = descent.path_d("sgd")
+    assert after != before
+    exact = descent.root.evaluate("(el) => [Number(el.dataset.exactX), Number(el.dataset.exactY)]")
+    assert exact == [x, y]
+    descent.root.screenshot(path=artifacts / "descent_after_drag.png")
+
+    # And back, in several moves: the paths follow into the first basin again.
+    drag(page, target, to_pixel(0.9, 0.6), steps=12, settled=descent.settled)
+    assert descent.py("$.trajectories['sgd'][-1].round(2).tolist()") == [1.0, 1.0]
+
+
+def test_learning_rate_slider_sets_every_rate(descent: Widget) -> None:
+    page = descent.page
+    slider = descent.root.locator("input[aria-label='learning rate']")
+    slider.scroll_into_view_if_needed()
+    box = slider.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 0.25 * box["width"], box["y"] + box["height"] / 2)  # log10 rate about -3
+    page.wait_for_function(
+        "(el) => el.dataset.exactSeq !== undefined && !el.querySelector('.overlay.provisional')",
+        arg=descent.root.element_handle(),
+    )
+    rates = descent.py("$.learning_rates")
+    values = set(rates.values())
+    assert len(values) == 1, rates
+    (rate,) = values
+    assert 1e-4 < rate < 1e-2, rate
+    shown = descent.root.locator(".descent-controls .control-value").first.text_content()
+    assert shown and float(shown) == pytest.approx(rate, rel=1e-3)
+    descent.notebook.python("descent.learning_rates = dict.fromkeys(descent.optimizer_names, 0.02)")
+
+
+def test_play_advances_the_step(descent: Widget, artifacts: Path) -> None:
+    page = descent.page
+    step = descent.root.locator("input[aria-label='step']")
+    play = descent.root.locator("button.play")
+    play.scroll_into_view_if_needed()
+    play.click()
+    page.wait_for_timeout(1200)
+    middle = int(step.input_value())
+    assert 0 < middle < descent.py("$.steps")
+    assert descent.root.locator(".step-vectors .vector.update").count() >= 1
+    descent.root.screenshot(path=artifacts / "descent_playing.png")
+    play.click()  # pause: the step goes to Python
+    paused = int(step.input_value())
+    page.wait_for_timeout(300)
+    assert descent.py("$.step") == paused
+
+
+def test_screenshots_light_and_dark(descent: Widget, artifacts: Path) -> None:
+    page, notebook = descent.page, descent.notebook
+    descent.root.scroll_into_view_if_needed()
+    descent.root.screenshot(path=artifacts / "descent_light.png")
+    notebook.command("apputils:change-theme", {"theme": "JupyterLab Dark"})
+    try:
+        page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
+        page.wait_for_timeout(500)
+        descent.root.screenshot(path=artifacts / "descent_dark.png")
+        banana = page.locator(DESCENT).nth(2)
+        banana.scroll_into_view_if_needed()
+        banana.screenshot(path=artifacts / "descent_rosenbrock_dark.png")
+    finally:
+        notebook.command("apputils:change-theme", {"theme": "JupyterLab Light"})
+        page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'")
