@@ -92,7 +92,7 @@ def test_a_control_change_restarts_without_compiling_and_moves_the_posterior(pos
     with count_compiles() as compiles:
         reply = page.request("control", name="prior_scale", value=0.1)
         post.wait()
-    assert reply == {"type": "control", "seq": page.seq} and compiles.count == 0
+    assert reply == {"type": "control", "seq": page.seq, "client": ""} and compiles.count == 0
     assert any(content["type"] == "reset" for content, _ in page.replies)
     mean, sd = analytic(0.1)
     assert post.draws["mu"].mean() == pytest.approx(mean, abs=4 * sd / np.sqrt(300))

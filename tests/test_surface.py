@@ -62,6 +62,15 @@ def test_zoom_recomputes_the_surface_for_the_new_view_at_the_same_resolution(pag
     assert values[0, 0] == pytest.approx(seed_surface(x0, 2 * y0), rel=1e-5)
 
 
+def test_replies_echo_the_requesting_views_client_id(page):
+    page.widget._on_custom_message(
+        page.widget, {"type": "probe", "seq": 9, "client": "view-a", "x": 0, "y": 0}, []
+    )
+    assert page.replies[-1][0]["client"] == "view-a"
+    page.widget._on_custom_message(page.widget, {"type": "probe", "seq": 10, "client": 5, "x": 0, "y": 0}, [])
+    assert page.replies[-1][0]["client"] == ""
+
+
 def test_python_probe_change_is_sent_to_the_page(page):
     page.widget.probe = (1.0, 1.0)
     content, buffers = page.replies[-1]

@@ -7,8 +7,9 @@ Wire protocol (the TypeScript side is ``js/lib/flow.ts`` and ``js/lib/protocol.t
 * Per-drag traffic uses custom messages, because ipywidgets holds every trait update from the page until
   the kernel reports idle for the previous one. The page sends ``{"type": kind, "seq": n, ...}``; the
   widget answers each request with a message of the same ``type`` and ``seq`` (arrays as binary buffers),
-  or with ``{"type": "error", "seq": n, "request": kind, "message": ...}``. The page keeps at most one
-  request of a kind in flight and sends only the newest position when the reply comes.
+  or with ``{"type": "error", "seq": n, "request": kind, "message": ...}``. A ``client`` string in the
+  request (a per-view id) is echoed in the reply (``""`` for messages Python sends unasked). The page
+  keeps at most one request of a kind in flight and sends only the newest position when the reply comes.
 * ``error`` holds a readable message for the banner drawn at the top of the widget ("" when all is well).
 """
 
@@ -67,26 +68,34 @@ class JaxWidget(anywidget.AnyWidget):
         if not isinstance(seq, int) or isinstance(seq, bool):
             return  # malformed: no sequence number to answer
         handler_name = self._request_handlers[kind]
+        client = _client_id(content)
         try:
             extra, reply_buffers = getattr(self, handler_name)(content)
         except RequestError as exc:
-            self._report_request_error(kind, seq, str(exc))
+            self._report_request_error(kind, seq, client, str(exc))
             return
         if self._request_error:
             self._request_error = False
             self.error = ""
-        self.send({"type": kind, "seq": seq, **extra}, reply_buffers)
+        self.send({"type": kind, "seq": seq, "client": client, **extra}, reply_buffers)
 
-    def _report_request_error(self, kind: str, seq: int, message: str) -> None:
+    def _report_request_error(self, kind: str, seq: int, client: str, message: str) -> None:
         self._request_error = True
         self.error = message
-        self.send({"type": "error", "seq": seq, "request": kind, "message": message})
+        reply = {"type": "error", "seq": seq, "client": client, "request": kind, "message": message}
+        self.send(reply)
 
     @contextmanager
     def _from_page(self, **values: Any) -> Iterator[None]:
         """Set traits to values that came from the page without sending them back (no echo)."""
         with self._lock_property(**{name: _json_form(value) for name, value in values.items()}):
             yield
+
+
+def _client_id(content: dict[str, Any]) -> str:
+    """The requesting view's id, echoed in the reply so that each view knows its own replies."""
+    client = content.get("client")
+    return client if isinstance(client, str) and len(client) <= 64 else ""
 
 
 def _json_form(value: Any) -> Any:

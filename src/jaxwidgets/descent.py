@@ -267,7 +267,7 @@ class Descent(LossSurface):
 
     def _send_runs(self) -> None:
         content, buffers = self._runs_reply()
-        self.send({"type": "runs", "seq": self._last_runs_seq, **content}, buffers)
+        self.send({"type": "runs", "seq": self._last_runs_seq, "client": "", **content}, buffers)
 
     @traitlets.observe("starts", "learning_rates", "steps")
     def _on_runs_inputs(self, _change: Any) -> None:

@@ -251,7 +251,7 @@ class LossSurface(JaxWidget):
     def _send_probe(self) -> None:
         """Answer a probe change made in Python as if it were the newest page request."""
         extra, buffers = self._evaluate_probe()
-        self.send({"type": "probe", "seq": self._last_probe_seq, **extra}, buffers)
+        self.send({"type": "probe", "seq": self._last_probe_seq, "client": "", **extra}, buffers)
 
     # ---- the view and the surface -------------------------------------------------------------
 

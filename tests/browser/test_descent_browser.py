@@ -49,7 +49,7 @@ class Widget:
         )
 
     def set_start(self, x: float, y: float) -> tuple[float, float]:
-        """Move the first start from Python; wait until the page draws it; return the handle's pixel centre."""
+        """Move the first start from Python; wait until the page draws it; return the handle's centre."""
         self.notebook.python(f"{self.name}.start = ({x!r}, {y!r})")
         self.page.wait_for_function(
             "([el, x, y]) => Number(el.dataset.exactX) === x && Number(el.dataset.exactY) === y",
@@ -64,7 +64,9 @@ class Widget:
         return lambda x, y: (p0[0] + (x - x0) * sx, p0[1] + (y - y0) * sy)
 
     def path_d(self, optimizer: str) -> str:
-        return self.root.locator(f".paths .path[data-optimizer='{optimizer}'][data-start='0'] .path-line").get_attribute("d")
+        return self.root.locator(
+            f".paths .path[data-optimizer='{optimizer}'][data-start='0'] .path-line"
+        ).get_attribute("d")
 
     def settled(self) -> None:
         self.page.wait_for_function(SETTLED_JS, arg=self.index)
