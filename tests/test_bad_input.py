@@ -1,4 +1,4 @@
-"""Odd input, generated with hypothesis: every bad value is refused with a reason, and the widget stays usable."""
+"""Odd input from hypothesis: every bad value is refused with a reason; the widget stays usable."""
 
 import math
 
