@@ -1,7 +1,9 @@
-"""Drag latency in a real JupyterLab: jaxwidgets.LossSurface against ipywidgets ``interact`` + matplotlib.
+"""Drag latency in a real JupyterLab: jaxwidgets.LossSurface and jaxwidgets.Descent, each against the same
+picture drawn by ipywidgets ``interact`` + matplotlib.
 
-Usage: ``python benchmarks/latency.py [--moves N] [--drag-seconds S]``. Prints a table and writes JSON to
-``benchmarks/results/``. What each figure means: ``benchmarks/README.md``.
+Usage: ``python benchmarks/latency.py [--moves N] [--drag-seconds S] [--scenarios surface,descent]``. Prints
+one table per scenario and writes JSON to ``benchmarks/results/``. What each figure means:
+``benchmarks/README.md``.
 """
 
 from __future__ import annotations
@@ -76,6 +78,82 @@ interact(draw, px=FloatSlider(-1.0, description="x", **slider),
 """
 ]
 
+DESCENT_START = (-1.5, 0.5)
+
+DESCENT_CELLS = [
+    SEED
+    + f"""
+import jaxwidgets
+
+descent = jaxwidgets.Descent(f, x=(-2, 2), y=(-2, 2), start={DESCENT_START},
+                             optimizers=["sgd", "momentum", "adam"], steps=200, resolution=200)
+descent
+"""
+]
+
+DESCENT_INTERACT_CELLS = [
+    SEED
+    + f"""
+%matplotlib inline
+import matplotlib.pyplot as plt
+import numpy as np
+from ipywidgets import FloatSlider, interact
+
+centres = (np.arange(200) + 0.5) / 200 * 4 - 2
+X, Y = np.meshgrid(centres, centres)
+Z = f(X, Y)
+RATE, STEPS = 0.01, 200
+
+
+def grad(p):
+    x, y = p
+    return np.array([4 * x - 4 * y, -4 * x + 4 * y**3])
+
+
+def paths(start):
+    \"\"\"sgd, momentum (0.9) and adam (0.9, 0.999) from start, as in jaxwidgets.Descent.\"\"\"
+    out = {{}}
+    for name in ("sgd", "momentum", "adam"):
+        p, v, m, s = np.array(start, float), np.zeros(2), np.zeros(2), np.zeros(2)
+        points = [p.copy()]
+        for t in range(1, STEPS + 1):
+            g = grad(p)
+            if name == "sgd":
+                p = p - RATE * g
+            elif name == "momentum":
+                v = 0.9 * v + g
+                p = p - RATE * v
+            else:
+                m = 0.9 * m + 0.1 * g
+                s = 0.999 * s + 0.001 * g * g
+                p = p - RATE * (m / (1 - 0.9**t)) / (np.sqrt(s / (1 - 0.999**t)) + 1e-8)
+            if not np.all(np.isfinite(p)) or np.any(np.abs(p) > 2):
+                break
+            points.append(p.copy())
+        out[name] = np.array(points)
+    return out
+
+
+def draw(sx, sy):
+    print(f"probe {{sx:.2f}} {{sy:.2f}}")  # the benchmark matches each picture to its slider value by this line
+    fig, ax = plt.subplots(figsize=(6, 6))
+    ax.imshow(Z, origin="lower", extent=(-2, 2, -2, 2), cmap="viridis")
+    ax.contour(X, Y, Z, levels=10, colors="white", linewidths=0.6)
+    for (name, points), color in zip(paths((sx, sy)).items(), ["#E69F00", "#56B4E9", "#CC79A7"]):
+        ax.plot(points[:, 0], points[:, 1], "-o", color=color, markersize=2, linewidth=1.5, label=name)
+    ax.plot([sx], [sy], "o", color="white", markeredgecolor="black")
+    ax.set_xlim(-2, 2)
+    ax.set_ylim(-2, 2)
+    ax.legend(loc="upper right")
+    plt.show()
+
+
+slider = dict(min=-2, max=2, step=0.01)
+interact(draw, sx=FloatSlider({DESCENT_START[0]}, description="start x", **slider),
+         sy=FloatSlider({DESCENT_START[1]}, description="start y", **slider));
+"""
+]
+
 # Installed in every page before JupyterLab loads. Records when each pointer move happened and when each
 # picture reached the screen, as `pictures`: {kind: 'provisional' | 'exact', key: 'x y', t: ms}.
 INSTRUMENT_JS = """(() => {
@@ -136,8 +214,8 @@ class Subject:
         self.name, self.page, self.handle, self.target = name, notebook.page, handle, target
 
 
-def jaxwidgets_subject(notebook: lab.Notebook) -> Subject:
-    root = notebook.page.locator(".jaxwidgets-surface").first
+def jaxwidgets_subject(notebook: lab.Notebook, kind: str = "surface", handle: str = "probe") -> Subject:
+    root = notebook.page.locator(f".jaxwidgets-{kind}").first
     root.scroll_into_view_if_needed()
     notebook.page.wait_for_function("(el) => el.dataset.exactSeq !== undefined", arg=root.element_handle())
 
@@ -156,7 +234,12 @@ def jaxwidgets_subject(notebook: lab.Notebook) -> Subject:
         assert painted >= since, "no provisional picture for the last move"
         return key
 
-    return Subject("jaxwidgets", notebook, root.locator("[role=slider][aria-label=probe]"), target)
+    return Subject("jaxwidgets", notebook, root.locator(f"[role=slider][aria-label='{handle}']"), target)
+
+
+def descent_subject(notebook: lab.Notebook) -> Subject:
+    """Descent: the mouse drags the (first) start point; its pictures are keyed by that start."""
+    return jaxwidgets_subject(notebook, "descent", "start point")
 
 
 def interact_subject(notebook: lab.Notebook) -> Subject:
@@ -305,8 +388,25 @@ def measure(
 # ---- reporting --------------------------------------------------------------------------------------
 
 
+SCENARIOS: dict[str, dict[str, Any]] = {
+    "surface": {
+        "title": "LossSurface: probe on a 200 x 200 surface",
+        "jaxwidgets": ("bench_surface_jaxwidgets.ipynb", JAXWIDGETS_CELLS, jaxwidgets_subject),
+        "interact": ("bench_surface_interact.ipynb", INTERACT_CELLS, interact_subject),
+    },
+    "descent": {
+        "title": "Descent: start of sgd, momentum and adam paths (200 steps) on a 200 x 200 surface",
+        "jaxwidgets": ("bench_descent_jaxwidgets.ipynb", DESCENT_CELLS, descent_subject),
+        "interact": ("bench_descent_interact.ipynb", DESCENT_INTERACT_CELLS, interact_subject),
+    },
+}
+
+
 def rows(results: dict[str, Any]) -> list[tuple[str, float | None, float | None, str]]:
-    jw, ia = results["jaxwidgets"], results["interact"]
+    empty = {"single": {"exact_ms": {"p50": None, "p95": None, "max": None}, "provisional_ms": {"p50": None, "p95": None}},
+             "continuous": {"exact_per_s": None, "provisional_per_s": None, "pointer_moves_per_s": None,
+                            "final_frame_ms": None}}  # fmt: skip
+    jw, ia = results.get("jaxwidgets", empty), results.get("interact", empty)
     ms = lambda r, stat: r["single"]["exact_ms"][stat]  # noqa: E731
     return [
         ("single move: exact p50 (ms)", ms(jw, "p50"), ms(ia, "p50"), f"<= {GOALS['exact_p50_ms']:g}"),
@@ -347,13 +447,20 @@ def environment() -> dict[str, Any]:
     }
 
 
-def main() -> None:
+def main() -> None:  # noqa: C901
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--moves", type=int, default=40, help="single moves per widget (default 40)")
     parser.add_argument("--drag-seconds", type=float, default=2.0, help="length of the continuous drag")
+    parser.add_argument("--scenarios", default="surface,descent", help="comma-separated: surface, descent")
+    parser.add_argument("--subjects", default="jaxwidgets,interact", help="comma-separated: jaxwidgets, interact")
     args = parser.parse_args()
+    scenarios = [name for name in args.scenarios.split(",") if name]
+    subjects = [name for name in args.subjects.split(",") if name]
+    for name in scenarios:
+        if name not in SCENARIOS:
+            sys.exit(f"unknown scenario {name!r}: choose from {', '.join(SCENARIOS)}")
     executable = lab.chromium_executable()
     if executable is None:
         sys.exit("no Chromium found: install Debian's chromium or run `playwright install chromium`")
@@ -363,16 +470,21 @@ def main() -> None:
         work = Path(tmp)
         root = work / "root"
         root.mkdir()
-        write_notebook(root / "bench_jaxwidgets.ipynb", JAXWIDGETS_CELLS)
-        write_notebook(root / "bench_interact.ipynb", INTERACT_CELLS)
+        for scenario in scenarios:
+            for subject in subjects:
+                notebook, cells, _ = SCENARIOS[scenario][subject]
+                write_notebook(root / notebook, cells)
         with lab.jupyter_lab(root, work) as server, lab.chromium(work / "chromium", executable) as context:
             context.add_init_script(INSTRUMENT_JS)
-            results["jaxwidgets"] = measure(
-                context, server, "bench_jaxwidgets.ipynb", jaxwidgets_subject, args
-            )
-            results["interact"] = measure(context, server, "bench_interact.ipynb", interact_subject, args)
+            for scenario in scenarios:
+                results[scenario] = {}
+                for subject in subjects:
+                    notebook, _, make = SCENARIOS[scenario][subject]
+                    results[scenario][subject] = measure(context, server, notebook, make, args)
 
-    print(table(results))
+    for scenario in scenarios:
+        print(f"\n{SCENARIOS[scenario]['title']}\n")
+        print(table(results[scenario]))
     RESULTS.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     out = RESULTS / f"latency-{stamp}.json"

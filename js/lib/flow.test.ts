@@ -154,4 +154,59 @@ describe("Requester", () => {
     expect(requester.sentPayload(101)).toEqual({ x: 99 });
     expect(requester.sentPayload(1)).toBeUndefined();
   });
+
+  it("pipelines up to maxInFlight requests; a reply frees older slots too; newest still wins", () => {
+    const sent: Request<Probe>[] = [];
+    const onIdle = vi.fn();
+    const requester = new Requester<Probe>({ type: "probe", send: (m) => sent.push(m), maxInFlight: 2, onIdle });
+    expect(requester.maxInFlight).toBe(2);
+    requester.request({ x: 1, y: 0 });
+    requester.request({ x: 2, y: 0 });
+    requester.request({ x: 3, y: 0 });
+    requester.request({ x: 4, y: 0 });
+    expect(sent.map((m) => m.x)).toEqual([1, 2]);
+    expect(requester.inFlightSeqs).toEqual([1, 2]);
+    expect(requester.inFlightSeq).toBe(2);
+    // The reply to 1 frees one slot: the newest pending payload goes out.
+    expect(requester.accept(1)).toBe(true);
+    expect(sent.map((m) => m.x)).toEqual([1, 2, 4]);
+    expect(requester.inFlightSeqs).toEqual([2, 3]);
+    // A reply to 3 (2's was lost or overtaken) frees both slots; a late reply to 2 is stale.
+    expect(requester.accept(3)).toBe(true);
+    expect(requester.busy).toBe(false);
+    expect(onIdle).toHaveBeenCalledTimes(1);
+    expect(requester.accept(2)).toBe(false);
+  });
+
+  it("with two in flight a storm still ends on the last payload, seqs increasing by one", () => {
+    const sent: Request<Probe>[] = [];
+    const requester = new Requester<Probe>({ type: "probe", send: (m) => sent.push(m), maxInFlight: 2 });
+    for (let k = 0; k < 1000; k++) {
+      requester.request({ x: k, y: -k });
+      if (k % 100 === 99) requester.accept(requester.inFlightSeqs[0]!);
+    }
+    while (requester.busy) requester.accept(requester.inFlightSeqs[0]!);
+    expect(sent.length).toBeLessThanOrEqual(24);
+    expect(sent.at(-1)).toMatchObject({ x: 999, y: -999 });
+    expect(sent.map((m) => m.seq)).toEqual(sent.map((_, k) => k + 1));
+  });
+
+  it("frees every slot after the timeout when no reply comes", () => {
+    const sent: Request<Probe>[] = [];
+    const requester = new Requester<Probe>({ type: "probe", send: (m) => sent.push(m), maxInFlight: 2, timeoutMs: 100 });
+    requester.request({ x: 1, y: 0 });
+    requester.request({ x: 2, y: 0 });
+    requester.request({ x: 3, y: 0 });
+    vi.advanceTimersByTime(150);
+    expect(sent.map((m) => m.x)).toEqual([1, 2, 3]);
+    expect(requester.inFlightSeqs).toEqual([3]);
+  });
+
+  it("adds the client id to every request when given one", () => {
+    const sent: Request<Probe>[] = [];
+    const requester = new Requester<Probe>({ type: "probe", send: (m) => sent.push(m), client: "view-1" });
+    requester.request({ x: 1, y: 2 });
+    expect(sent).toEqual([{ type: "probe", seq: 1, x: 1, y: 2, client: "view-1" }]);
+    expect(requester.client).toBe("view-1");
+  });
 });

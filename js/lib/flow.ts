@@ -1,7 +1,8 @@
 /**
- * Flow control for requests to the kernel (protocol "Flow control"): at most one request of a type in
- * flight, the newest payload wins, the last one is always sent, stale replies are recognised, and a 5 s
- * timeout frees the slot so a busy or dead kernel never freezes the widget.
+ * Flow control for requests to the kernel (protocol "Flow control"): at most `maxInFlight` requests of a
+ * type in flight (1 by default; 2 pipelines the round trip during a drag), the newest payload wins, the last
+ * one is always sent, stale replies are recognised, and a 5 s timeout frees the slots so a busy or dead
+ * kernel never freezes the widget.
  *
  * Without this, a drag sends a message per pointer event (up to 120 per second) and the kernel, taking a few
  * ms each, falls ever further behind the pointer. With it, the kernel computes as fast as it can and always
@@ -23,6 +24,14 @@ export interface RequesterOptions<P extends object> {
   timeoutMs?: number;
   /** Called when the slot becomes free with nothing left to send. */
   onIdle?(): void;
+  /**
+   * Requests allowed in flight at once (default 1). With 2, a new position goes out while the kernel still
+   * answers the previous one: the kernel is fast and the round trip is the cost. Replies come back in order,
+   * so a reply also frees the slots of older requests (their replies, if any still come, are stale).
+   */
+  maxInFlight?: number;
+  /** Added to every request as `client`: Python echoes it, so a view tells its own replies apart. */
+  client?: string;
 }
 
 export const DEFAULT_TIMEOUT_MS = 5000;
@@ -31,7 +40,8 @@ const RECENT_LIMIT = 64;
 export class Requester<P extends object> {
   private readonly options: RequesterOptions<P>;
   private seq = 0;
-  private inFlight: number | null = null;
+  /** Seqs in flight, oldest first. */
+  private inFlight: number[] = [];
   private pending: P | null = null;
   private newestAccepted = 0;
   /** Recently sent payloads by seq, so a reply can be checked against what was asked. */
@@ -46,8 +56,17 @@ export class Requester<P extends object> {
   /** Send now if the slot is free, else remember `payload` as the newest (dropping an older pending one). */
   request(payload: P): void {
     if (this.disposed) return;
-    if (this.inFlight === null) this.sendNow(payload);
-    else this.pending = payload;
+    if (this.inFlight.length < this.maxInFlight) {
+      this.pending = null;
+      this.sendNow(payload);
+    } else {
+      this.pending = payload;
+    }
+  }
+
+  /** How many requests may be in flight at once. */
+  get maxInFlight(): number {
+    return Math.max(1, Math.floor(this.options.maxInFlight ?? 1));
   }
 
   /**
@@ -55,7 +74,7 @@ export class Requester<P extends object> {
    * then sends the newest pending payload. Returns false for a stale reply: older than one already accepted.
    */
   accept(seq: number): boolean {
-    if (seq === this.inFlight) this.release();
+    if (this.inFlight.includes(seq)) this.release(seq);
     if (seq < this.newestAccepted) return false;
     this.newestAccepted = seq;
     return true;
@@ -63,12 +82,22 @@ export class Requester<P extends object> {
 
   /** True while a request is in flight or waiting to be sent. */
   get busy(): boolean {
-    return this.inFlight !== null || this.pending !== null;
+    return this.inFlight.length > 0 || this.pending !== null;
   }
 
-  /** The seq of the request in flight, or null. */
+  /** The seq of the newest request in flight, or null. */
   get inFlightSeq(): number | null {
+    return this.inFlight.at(-1) ?? null;
+  }
+
+  /** The seqs in flight, oldest first. */
+  get inFlightSeqs(): readonly number[] {
     return this.inFlight;
+  }
+
+  /** The `client` id added to every request ("" when none). */
+  get client(): string {
+    return this.options.client ?? "";
   }
 
   /** The seq of the newest request sent so far (0 before the first). */
@@ -85,17 +114,24 @@ export class Requester<P extends object> {
   dispose(): void {
     this.disposed = true;
     this.pending = null;
-    this.inFlight = null;
+    this.inFlight = [];
     this.clearTimer();
   }
 
   private sendNow(payload: P): void {
     this.seq += 1;
-    this.inFlight = this.seq;
-    this.clearTimer();
-    this.timer = setTimeout(() => this.release(), this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-    this.options.send({ type: this.options.type, ...payload, seq: this.seq });
+    this.inFlight.push(this.seq);
+    this.restartTimer();
+    const client = this.options.client;
+    const message = client ? { type: this.options.type, ...payload, client, seq: this.seq } : { type: this.options.type, ...payload, seq: this.seq };
     this.remember(this.seq, payload);
+    this.options.send(message as Request<P>);
+  }
+
+  /** No reply for timeoutMs since the last send or reply: free every slot. */
+  private restartTimer(): void {
+    this.clearTimer();
+    this.timer = setTimeout(() => this.release(this.seq), this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   }
 
   private remember(seq: number, payload: P): void {
@@ -103,14 +139,16 @@ export class Requester<P extends object> {
     if (this.recent.size > RECENT_LIMIT) this.recent.delete(seq - RECENT_LIMIT);
   }
 
-  private release(): void {
-    this.inFlight = null;
-    this.clearTimer();
+  /** Free the slot of `seq` and of every older request (replies come in order), then send what waits. */
+  private release(seq: number): void {
+    this.inFlight = this.inFlight.filter((s) => s > seq);
+    if (this.inFlight.length > 0) this.restartTimer();
+    else this.clearTimer();
     if (this.disposed) return;
     const next = this.pending;
     this.pending = null;
     if (next !== null) this.sendNow(next);
-    else this.options.onIdle?.();
+    else if (this.inFlight.length === 0) this.options.onIdle?.();
   }
 
   private clearTimer(): void {

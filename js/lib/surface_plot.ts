@@ -86,6 +86,21 @@ function sharedWindow(model: object): SharedWindow {
 
 let instanceCount = 0;
 
+/** A per-view id for the `client` field of requests (Python echoes it in the reply). */
+export function newClientId(kind: string, id: number): string {
+  return `${kind}-${id}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/**
+ * Is this reply for a request of the view with id `client`? Replies of older Pythons carry no `client`: then
+ * only the seq (and the payload) can tell, and the caller decides (undefined).
+ */
+export function replyIsFor(content: unknown, client: string): boolean | undefined {
+  if (typeof content !== "object" || content === null) return undefined;
+  const echoed = (content as Record<string, unknown>).client;
+  return typeof echoed === "string" ? echoed === client : undefined;
+}
+
 function isViewAck(content: unknown): content is { seq: number } {
   if (typeof content !== "object" || content === null) return false;
   const message = content as Record<string, unknown>;
@@ -110,6 +125,8 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
   /** "undefined (NaN or ±inf)" / "refining…": widgets place it where they like. */
   readonly status: HTMLDivElement;
   readonly id = ++instanceCount;
+  /** This view's `client` id, sent with its requests; widgets use it for their own requesters too. */
+  readonly clientId: string;
 
   private readonly options: SurfacePlotOptions<T>;
   private readonly shared: SharedWindow;
@@ -129,6 +146,9 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
   private resetPending = false;
   private hatch: { dpr: number; pattern: CanvasPattern | string } | null = null;
   private frame: number | null = null;
+  /** The SVG's page box, cached while a pointer is pressed on it (no layout read per pointer move). */
+  private svgBox: { left: number; top: number } | null = null;
+  private pressed = false;
   private dirty: Record<PlotPart, boolean> = { canvas: false, contours: false, axes: false, overlay: false };
 
   constructor(options: SurfacePlotOptions<T>) {
@@ -137,6 +157,7 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
     this.el = options.el;
     this.doc = options.el.ownerDocument;
     this.shared = sharedWindow(options.model);
+    this.clientId = newClientId(options.kind, this.id);
     this.window = this.shared.window ?? { x: this.model.get("x_range"), y: this.model.get("y_range") };
     this.scales = plotScales(this.window.x, this.window.y, this.rect);
 
@@ -173,6 +194,7 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
       type: "view",
       send: (m) => this.model.send(m),
       onIdle: () => this.viewSettled(),
+      client: this.clientId,
     });
 
     this.attachPanZoom();
@@ -185,10 +207,12 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
     this.onModel("x_range", () => this.modelWindowChanged());
     this.onModel("y_range", () => this.modelWindowChanged());
     this.onEvent("msg:custom", ((content: unknown, buffers?: readonly BinaryLike[]) => {
-      if (isViewAck(content)) this.viewRequester.accept(content.seq);
-      else this.options.onMessage(content, buffers ?? []);
+      if (isViewAck(content)) {
+        if (replyIsFor(content, this.clientId) !== false) this.viewRequester.accept(content.seq);
+      } else this.options.onMessage(content, buffers ?? []);
     }) as (...args: never[]) => void);
     this.observeSize();
+    this.cacheBoxWhilePressed();
 
     this.title.textContent = this.model.get("title") ?? "";
     this.banner.set(this.model.get("error"));
@@ -257,6 +281,33 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
     this.cleanups.push(detach);
   }
 
+  /**
+   * Pointer positions need the SVG's page box. Reading it per move forces a layout of the whole JupyterLab
+   * page whenever anything changed since the last frame (the readout, the paths): read it once per press,
+   * and again only after a scroll or resize during the press.
+   */
+  private cacheBoxWhilePressed(): void {
+    const press = (): void => {
+      this.pressed = true;
+      this.svgBox = null;
+    };
+    const release = (): void => {
+      this.pressed = false;
+      this.svgBox = null;
+    };
+    const forget = (): void => {
+      this.svgBox = null;
+    };
+    this.listen(this.svg, "pointerdown", press, { capture: true });
+    this.listen(this.svg, "pointerup", release, { capture: true });
+    this.listen(this.svg, "pointercancel", release, { capture: true });
+    const view = this.doc.defaultView;
+    if (view) {
+      this.listen(view, "scroll", forget, { capture: true, passive: true });
+      this.listen(view, "resize", forget, { passive: true });
+    }
+  }
+
   private observeSize(): void {
     if (typeof ResizeObserver === "undefined") return;
     let width = -1;
@@ -273,6 +324,7 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
   // ---- geometry ----------------------------------------------------------------------------------------
 
   layout(): void {
+    this.svgBox = null;
     // The root is at most 760 px wide (theme.ts): lay out within it, so the colorbar labels are never cut.
     const available = this.root.clientWidth || this.el.clientWidth || LAYOUT.minPlot + 200;
     const chrome = LAYOUT.marginLeft + LAYOUT.colorbarGap + LAYOUT.colorbarWidth + LAYOUT.colorbarLabels;
@@ -305,7 +357,12 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
   }
 
   localPoint(event: MouseEvent): [number, number] {
-    const box = this.svg.getBoundingClientRect();
+    let box = this.pressed ? this.svgBox : null;
+    if (box === null) {
+      const rect = this.svg.getBoundingClientRect();
+      box = { left: rect.left, top: rect.top };
+      if (this.pressed) this.svgBox = box;
+    }
     return [event.clientX - box.left, event.clientY - box.top];
   }
 

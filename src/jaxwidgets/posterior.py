@@ -258,7 +258,8 @@ class Posterior(JaxWidget):
     def _sample_loop(self) -> None:
         try:
             self._set_status("compiling")
-            self._state = self._sampler.restart(self._state, self._model_args)  # compile both now
+            self._sampler.compile(self._state, self._model_args)
+            self._set_status("warmup")
             while not self._closing:
                 if not self._next_chunk():
                     self._wait_for_work()

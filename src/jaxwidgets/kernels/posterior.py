@@ -105,6 +105,11 @@ class StreamingSampler:
 
     # ---- the compiled chunk and restart -----------------------------------------------------
 
+    def compile(self, state: Any, model_args: tuple[Any, ...]) -> None:
+        """Compile the chunk and the restart ahead of time, so that sampling starts without a pause."""
+        self._advance = self._advance.lower(state, model_args).compile()
+        self._restart = self._restart.lower(self._first_state, state, model_args).compile()
+
     def advance(self, state: Any, model_args: tuple[Any, ...]) -> tuple[Any, Chunk]:
         """Take ``chunk_length`` steps on every chain; one compile for the sampler's lifetime."""
         state, (draws, diverging, iteration) = self._advance(state, model_args)
