@@ -65,8 +65,8 @@ class StreamingSampler:
         self._requested_sites = sites
         self.site_names: list[str] = []
         self._columns: list[tuple[str, int | None]] = []
-        self._advance = jax.jit(self._advance_impl)
-        self._restart = jax.jit(self._restart_impl)
+        self._advance: Any = jax.jit(self._advance_impl)  # replaced by its compiled form by compile()
+        self._restart: Any = jax.jit(self._restart_impl)
 
     # ---- set-up -----------------------------------------------------------------------------
 
