@@ -193,3 +193,36 @@ def test_bad_arguments_are_rejected(kwargs, message):
 def test_summary_rows_handle_too_few_draws_as_null():
     rows = summary_rows(["a"], np.zeros((2, 4, 1)))
     assert rows[0]["mean"] == 0.0 and rows[0]["r_hat"] is None
+
+
+def test_predictive_curves_stream_and_replay_and_the_density_covers_the_draws():
+    def line(x, y):
+        slope = numpyro.sample("slope", dist.Normal(0, 2))
+        intercept = numpyro.sample("intercept", dist.Normal(0, 2))
+        numpyro.sample("obs", dist.Normal(slope * x + intercept, 0.3), obs=y)
+
+    x = np.linspace(-1, 1, 40).astype(np.float32)
+    widget = Posterior(
+        line,
+        x,
+        1.5 * x - 0.5,
+        num_chains=2,
+        num_warmup=100,
+        num_samples=300,
+        num_curves=10,
+        curve=lambda draw, xs: draw["slope"] * xs + draw["intercept"],
+        curve_x=x,
+        data=(x, x),
+    )
+    page = Page(widget)
+    widget.wait()
+    replay = page.request("replay")
+    assert replay["curves"]["shape"] == [10, 40] and replay["x"]["shape"] == [40]
+    curves = np.frombuffer(page.replies[-1][1][replay["curves"]["buffer"]], np.float32).reshape(10, 40)
+    np.testing.assert_allclose(curves.mean(axis=0), 1.5 * x - 0.5, atol=0.2)
+    density = widget._density
+    draws = widget.draws
+    assert [density["x_site"], density["y_site"]] == widget.sites and density["values"]["shape"] == [120, 120]
+    for site, key in zip(widget.sites, ["x_range", "y_range"], strict=True):
+        assert density[key][0] <= draws[site].min() and draws[site].max() <= density[key][1]
+    widget.close()

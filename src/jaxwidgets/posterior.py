@@ -309,7 +309,8 @@ class Posterior(JaxWidget):
         self._warmup_done = 0
         self._divergences = np.zeros(chains, int)
         self._last_progress = self._last_summary = 0.0
-        self._density_run = -1
+        self._density_ranges: list[tuple[float, float]] | None = None
+        self._last_curves: np.ndarray | None = None
         self._density = {}
 
     def _done(self) -> bool:
@@ -386,6 +387,7 @@ class Posterior(JaxWidget):
                 self._curve_x,
             )
         )
+        self._last_curves = curves
         records, buffers = pack_arrays(x=self._curve_x, curves=curves)
         self.send({"type": "curves", "run": self._run, **records}, buffers)
 
@@ -405,15 +407,22 @@ class Posterior(JaxWidget):
         return names, make_grid_kernel(log_p)
 
     def _publish_density(self) -> None:
-        if self._density_kernel is None or self._density_run == self._run or self._count < 50:
+        """The log density under the draws, redrawn when the draws have spread beyond its range."""
+        if self._density_kernel is None or self._count < 50:
             return
         names, grid = self._density_kernel
         draws = np.concatenate(self._draw_chunks, axis=1)
-        ranges = [_padded_range(draws[:, :, self.sites.index(name)]) for name in names]
+        columns = [draws[:, :, self.sites.index(name)] for name in names]
+        if self._density_ranges is not None and all(
+            low <= column.min() and column.max() <= high
+            for (low, high), column in zip(self._density_ranges, columns, strict=True)
+        ):
+            return
+        ranges = [_padded_range(column) for column in columns]
         n = 120
         xs, ys = (np.linspace(*r, n, dtype=np.float32) for r in ranges)
         values = np.asarray(grid(self._model_args, xs, ys)[0])
-        self._density_run = self._run
+        self._density_ranges = ranges
         self._density = {
             "values": array_to_json(np.where(np.isfinite(values), values, np.nan)),
             "x_range": list(ranges[0]),
@@ -433,6 +442,8 @@ class Posterior(JaxWidget):
     def _handle_replay(self, _content: dict[str, Any]) -> Reply:
         draws, diverging = self._collected()
         arrays: dict[str, Any] = {"draws": draws, "diverging": diverging}
+        if self._last_curves is not None and self._curve_x is not None:
+            arrays |= {"x": self._curve_x, "curves": self._last_curves}
         records, buffers = pack_arrays(**arrays)
         return {"run": self._run, **records}, buffers
 
@@ -615,8 +626,8 @@ def _data_state(data: Any) -> dict[str, Any]:
 
 
 def _padded_range(values: np.ndarray) -> tuple[float, float]:
-    low, high = np.nanpercentile(values, [0.5, 99.5])
-    pad = 0.15 * max(high - low, 1e-3)
+    low, high = np.nanmin(values), np.nanmax(values)
+    pad = 0.25 * max(high - low, 1e-3)
     return float(low - pad), float(high + pad)
 
 
