@@ -226,3 +226,24 @@ def test_predictive_curves_stream_and_replay_and_the_density_covers_the_draws():
     for site, key in zip(widget.sites, ["x_range", "y_range"], strict=True):
         assert density[key][0] <= draws[site].min() and draws[site].max() <= density[key][1]
     widget.close()
+
+
+def test_streamed_draws_are_exactly_plain_numpyro_mcmc_with_the_same_seed():
+    from numpyro.infer import MCMC, NUTS
+
+    mcmc = MCMC(
+        NUTS(conjugate),
+        num_warmup=200,
+        num_samples=300,
+        num_chains=2,
+        chain_method="vectorized",
+        progress_bar=False,
+    )
+    mcmc.run(jax.random.PRNGKey(5), Y, 2.0)
+    widget = Posterior(
+        conjugate, Y, 2.0, num_chains=2, num_warmup=200, num_samples=300, seed=5, chunk_length=7
+    )
+    widget.wait()
+    expected = np.asarray(mcmc.get_samples(group_by_chain=True)["mu"])
+    np.testing.assert_allclose(widget.draws["mu"], expected, rtol=1e-5, atol=1e-6)
+    widget.close()
