@@ -29,7 +29,8 @@ RECORD_TOTALS_JS = """() => {
 def banana_cell_indices(notebook: Notebook) -> list[int]:
     """The imports cell and the banana cell of examples/posterior.ipynb."""
     sources = notebook.page.evaluate(
-        "() => Array.from(window.jupyterapp.shell.currentWidget.content.model.cells, (c) => c.sharedModel.source)"
+        "() => Array.from(window.jupyterapp.shell.currentWidget.content.model.cells,"
+        " (c) => c.sharedModel.source)"
     )
     first_code = next(i for i, s in enumerate(sources) if s.startswith("import"))
     banana = next(i for i, s in enumerate(sources) if "def banana" in s)
