@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import widget, { decodeRuns, divergenceText, playRate, rateFromSlider, sliderRate, startLabel } from "./descent";
+import widget, { decodeRuns, divergenceText, playRate, rateFromSlider, sliderRate, startLabel, STALE_FADE_MS } from "./descent";
 import { pointer } from "./lib/testing";
 import type { AnyModel, DescentModel, FrameDetail, Pair, RunsReply } from "./lib/protocol";
 
@@ -195,7 +195,7 @@ describe("Descent view", () => {
     const model = makeModel({ starts: [[1, 1], [-1, 0.5]] });
     const { root, el, handles, frames } = mount(model);
     expect(root.classList.contains("jaxwidgets-descent")).toBe(true);
-    expect(model.runsRequests()).toEqual([{ type: "runs", seq: 1 }]);
+    expect(model.runsRequests()).toEqual([{ type: "runs", seq: 1, client: expect.stringMatching(/^descent-/) }]);
     expect(handles().map((h) => h.getAttribute("aria-label"))).toEqual(["start point", "start point 2"]);
     model.replyRuns(1);
     await nextFrame();
@@ -210,7 +210,7 @@ describe("Descent view", () => {
     expect(el.querySelectorAll(".loss-chart .loss-line")).toHaveLength(2);
   });
 
-  it("drags a start with flow control: one request in flight, newest wins, provisional then exact", async () => {
+  it("drags a start with flow control: two requests in flight, newest wins, every reply drawn solid at once", async () => {
     const model = makeModel();
     const { root, handles, frames } = mount(model);
     model.replyRuns(1);
@@ -225,14 +225,21 @@ describe("Descent view", () => {
       }
     }
     handle.dispatchEvent(pointer("pointerup"));
-    expect(model.runsRequests().length).toBeLessThanOrEqual(4);
+    expect(model.runsRequests().length).toBeLessThanOrEqual(6);
     expect(frames.filter((f) => f.kind === "provisional").length).toBeGreaterThanOrEqual(100);
+    // The reply at k = 40 was drawn at once, solid: exact for the start it begins at.
+    const mid = frames.filter((f) => f.kind === "exact").at(-1)!;
+    expect(mid.seq).toBeGreaterThan(1);
+    expect(root.querySelector(".overlay")!.classList.contains("provisional")).toBe(false);
+    // Paths that lag behind the handle fade when no newer answer comes for a while.
+    await new Promise((resolve) => setTimeout(resolve, STALE_FADE_MS + 30));
     expect(root.querySelector(".overlay")!.classList.contains("provisional")).toBe(true);
     // Answer until idle: the last request carries the handle's final position.
     let last = model.runsRequests().at(-1)!;
-    model.replyRuns(last.seq as number, { starts: last.starts as Pair[] });
-    last = model.runsRequests().at(-1)!;
-    model.replyRuns(last.seq as number, { starts: last.starts as Pair[] });
+    for (let k = 0; k < 3; k++) {
+      last = model.runsRequests().at(-1)!;
+      model.replyRuns(last.seq as number, { starts: last.starts as Pair[] });
+    }
     const [, hx, hy] = handle.getAttribute("aria-valuetext")!.match(/x = (\S+), y = (\S+)/)!.map(Number);
     const [sx, sy] = (last.starts as Pair[])[0]!;
     expect(sx).toBeCloseTo(hx!, 3);
@@ -283,13 +290,15 @@ describe("Descent view", () => {
     setRange(input("learning rate"), -1.5);
     setRange(input("steps"), 50);
     const requests = model.runsRequests();
-    expect(requests).toHaveLength(2);
+    // Two in flight (seq 2 and 3); the steps change waits.
+    expect(requests).toHaveLength(3);
     expect(requests[1]).toMatchObject({ learning_rates: { sgd: 0.01, momentum: 0.01 } });
+    expect(requests[2]).toMatchObject({ learning_rates: { sgd: 0.0316, momentum: 0.0316 } });
     expect(el.querySelector(".control-value")!.textContent).toBe("0.0316");
     model.replyRuns(2, { rates: { sgd: 0.01, momentum: 0.01 } });
-    const third = model.runsRequests().at(-1)!;
+    const fourth = model.runsRequests().at(-1)!;
     // The newest state wins, with both changes.
-    expect(third).toMatchObject({ seq: 3, learning_rates: { sgd: 0.0316, momentum: 0.0316 }, steps: 50 });
+    expect(fourth).toMatchObject({ seq: 4, learning_rates: { sgd: 0.0316, momentum: 0.0316 }, steps: 50 });
   });
 
   it("labels divergence in the legend and cuts the path with a mark", async () => {

@@ -4,9 +4,11 @@
  * learning-rate / steps / step controls with a play button, the update and velocity vectors at the current
  * step, and a loss-versus-step chart.
  *
- * Drag path: a pointer event moves the start handle at once and fades the old paths (provisional); the
- * `runs` request goes through the same flow control as the probe (lib/flow.ts: one in flight, newest wins);
- * the reply whose inputs match what the page shows is drawn solid (exact) on the next animation frame.
+ * Drag path: a pointer event moves the start handle at once and sends the `runs` request from the handler
+ * itself, through the same flow control as the probe (lib/flow.ts: RUNS_IN_FLIGHT pipelined, newest wins);
+ * every non-stale reply is drawn the moment it arrives, solid: its paths are exact for the starts they begin
+ * at (the handle may already be a little ahead). The paths fade (provisional) only while they answer other
+ * inputs than the page shows: a learning rate or step count not computed yet, or no answer for a while.
  */
 import { asFloat32, type BinaryLike, decodeMessageArray } from "./lib/arrays";
 import { createHandle, type Handle, KNOB_RADIUS } from "./lib/drag";
@@ -25,7 +27,7 @@ import {
   type RunsReply,
   type RunsRequest,
 } from "./lib/protocol";
-import { SurfacePlot } from "./lib/surface_plot";
+import { replyIsFor, SurfacePlot } from "./lib/surface_plot";
 
 type Model = AnyModel<DescentModel>;
 
@@ -41,6 +43,10 @@ const MIN_ARROW_PX = 26;
 /** A run plays in about this long, and never slower than MIN_STEPS_PER_SECOND. */
 const PLAY_SECONDS = 5;
 const MIN_STEPS_PER_SECOND = 30;
+/** Runs requests in flight at once (see PROBE_IN_FLIGHT in surface.ts). */
+export const RUNS_IN_FLIGHT = 2;
+/** Paths that still answer older starts fade after this long without a newer answer. */
+export const STALE_FADE_MS = 300;
 
 export function colorOf(index: number): string {
   return PALETTE[index % PALETTE.length]!;
@@ -169,6 +175,7 @@ class DescentView {
   private exact = false;
   private pending: { runs: Runs; exact: boolean } | null = null;
   private provisional = false;
+  private fadeTimer: ReturnType<typeof setTimeout> | null = null;
   private playing = false;
   private playFrame: number | null = null;
   private playClock: { time: number; step: number } | null = null;
@@ -214,6 +221,8 @@ class DescentView {
       type: "runs",
       send: (m) => this.model.send(m),
       onIdle: () => (this.desired = {}),
+      maxInFlight: RUNS_IN_FLIGHT,
+      client: plot.clientId,
     });
 
     plot.listen(this.rateSlider, "input", () => this.rateInput());
@@ -224,6 +233,7 @@ class DescentView {
     plot.onModel("step", () => this.modelStepChanged());
     plot.onModel("max_steps", () => (this.stepsSlider.max = String(Math.max(1, this.model.get("max_steps")))));
     plot.addCleanup(() => this.stopAnimation());
+    plot.addCleanup(() => this.clearFadeTimer());
 
     this.setStarts(model.get("starts") ?? []);
     this.syncControls();
@@ -465,7 +475,8 @@ class DescentView {
 
   private runsMessage(reply: RunsReply, buffers: readonly BinaryLike[]): void {
     const asked = this.runsRequester.sentPayload(reply.seq);
-    const ours = asked !== undefined && this.agrees(asked, reply);
+    // Python echoes our client id; without one (older Python) the seq and the inputs must agree.
+    const ours = replyIsFor(reply, this.runsRequester.clientId) ?? (asked !== undefined && this.agrees(asked, reply));
     if (ours && !this.runsRequester.accept(reply.seq)) return; // older than runs already shown
     let runs: Runs;
     try {
@@ -474,23 +485,27 @@ class DescentView {
       console.error("jaxwidgets: bad runs message", error);
       return;
     }
-    if (this.matchesPage(runs)) {
-      this.pending = { runs, exact: true };
-    } else if (this.runsRequester.busy || this.dragging()) {
-      // An intermediate result while the user is still moving things: newer than what is drawn, not final.
-      this.pending = { runs, exact: false };
-    } else {
-      // Python changed the inputs (user code, or another view of this model): follow it.
-      this.desired = {};
-      this.setStarts(runs.starts);
-      this.relabel();
-      this.rates = { ...runs.rates };
-      this.steps = runs.steps;
-      this.step = Math.min(this.step, this.steps);
-      this.syncControls();
-      this.pending = { runs, exact: true };
+    if (this.matchesPage(runs) || (ours && (this.runsRequester.busy || this.dragging()))) {
+      // Exact for the inputs it carries: drawn now, solid, so this frame shows it.
+      this.showRuns(runs, true);
+      return;
     }
-    this.plot.invalidate("overlay");
+    if (!ours && (this.runsRequester.busy || this.dragging())) {
+      // Someone else's result while the user is moving things here: newer than what is drawn, not ours.
+      this.pending = { runs, exact: false };
+      this.plot.invalidate("overlay");
+      return;
+    }
+    // Python changed the inputs (user code, or another view of this model, or it answered our empty
+    // request with its current inputs): follow it.
+    this.desired = {};
+    this.setStarts(runs.starts);
+    this.relabel();
+    this.rates = { ...runs.rates };
+    this.steps = runs.steps;
+    this.step = Math.min(this.step, this.steps);
+    this.syncControls();
+    this.showRuns(runs, true);
   }
 
   private dragging(): boolean {
@@ -508,6 +523,11 @@ class DescentView {
     return a.length === b.length && a.every(([x, y], k) => this.plot.samePosition(x, y, b[k]![0], b[k]![1]));
   }
 
+  /** Runs computed for the page's learning rates, step count and number of starts (the starts may lag). */
+  private sameSettings(runs: Runs): boolean {
+    return runs.starts.length === this.handles.length && sameRates(this.rates, runs.rates) && runs.steps === this.steps;
+  }
+
   /** Are these runs for exactly the inputs the page shows now? */
   private matchesPage(runs: Runs): boolean {
     return this.sameStarts(this.startPositions(), runs.starts) && sameRates(this.rates, runs.rates) && runs.steps === this.steps;
@@ -515,36 +535,72 @@ class DescentView {
 
   // ---- drawing -----------------------------------------------------------------------------------------
 
-  /** In the pointer event's frame: the handle has moved; fade the old paths and say so. */
+  /**
+   * In the pointer event's handler: the handle has moved and the request is on its way. Paths for other
+   * settings (rate, steps) fade at once; paths that only lag behind a moving start stay solid, and fade if no
+   * newer answer comes within STALE_FADE_MS.
+   */
   private showProvisional(): void {
-    this.provisional = true;
-    this.plot.overlay.classList.add("provisional");
+    if (!this.runs || !this.sameSettings(this.runs)) this.setProvisional(true);
+    else this.armFade();
     const [x, y] = this.handles[0]?.position() ?? [Number.NaN, Number.NaN];
     this.dispatchFrame({ kind: "provisional", x, y, seq: this.runsRequester.lastSentSeq, time: performance.now() });
+  }
+
+  private setProvisional(on: boolean): void {
+    this.provisional = on;
+    this.plot.overlay.classList.toggle("provisional", on);
+  }
+
+  private armFade(): void {
+    this.clearFadeTimer();
+    this.fadeTimer = setTimeout(() => {
+      this.fadeTimer = null;
+      if (this.runs && !this.matchesPage(this.runs)) this.setProvisional(true);
+    }, STALE_FADE_MS);
+  }
+
+  private clearFadeTimer(): void {
+    if (this.fadeTimer !== null) clearTimeout(this.fadeTimer);
+    this.fadeTimer = null;
+  }
+
+  /** Draw runs now (a reply's paths, exact for its own inputs), and announce the exact picture. */
+  private showRuns(runs: Runs, exact: boolean): void {
+    this.pending = null;
+    this.runs = runs;
+    this.exact = exact;
+    const fresh = exact && (this.matchesPage(runs) || this.sameSettings(runs));
+    if (this.matchesPage(runs)) this.clearFadeTimer();
+    this.setProvisional(!fresh);
+    this.drawRunsParts();
+    if (exact) this.announceExact(runs);
+  }
+
+  private drawRunsParts(): void {
+    this.drawPaths();
+    this.drawVectors();
+    this.drawLegend();
+    this.drawChart();
+    this.syncStepControl();
   }
 
   private dispatchFrame(detail: FrameDetail): void {
     this.plot.root.dispatchEvent(new CustomEvent(FRAME_EVENT, { detail, bubbles: true }));
   }
 
+  /** On an animation frame: re-place everything after a view change, or draw runs that are not ours. */
   private paintOverlay(): void {
     this.relayoutHandles();
     const pending = this.pending;
     this.pending = null;
     if (pending) {
-      // An exact reply is drawn only while it still matches the page (the user may have moved on).
-      const exact = pending.exact && this.matchesPage(pending.runs);
       this.runs = pending.runs;
-      this.exact = exact;
-      this.provisional = !exact;
+      this.exact = false;
+      this.setProvisional(true);
     }
     this.plot.overlay.classList.toggle("provisional", this.provisional);
-    this.drawPaths();
-    this.drawVectors();
-    this.drawLegend();
-    this.drawChart();
-    this.syncStepControl();
-    if (pending && this.exact && this.runs) this.announceExact(this.runs);
+    this.drawRunsParts();
   }
 
   private announceExact(runs: Runs): void {

@@ -130,13 +130,13 @@ describe("LossSurface view", () => {
     expect(banner.textContent).toBe("f raised ZeroDivisionError");
   });
 
-  it("asks for the exact reading at the start and draws it on the next frame", async () => {
+  it("asks for the exact reading at the start (with its client id) and draws it as soon as it arrives", async () => {
     const model = makeModel();
     const { root, frames } = mount(model);
-    expect(model.sent).toEqual([{ type: "probe", seq: 1, x: 0.5, y: 1 }]);
-    model.replyProbe(1, 0.5, 1);
+    expect(model.sent).toEqual([{ type: "probe", seq: 1, x: 0.5, y: 1, client: expect.stringMatching(/^surface-/) }]);
     expect(root.dataset.exactSeq).toBeUndefined();
-    await nextFrame();
+    model.replyProbe(1, 0.5, 1);
+    // Drawn in the message handler: the frame that follows shows it.
     expect(root.dataset.exactSeq).toBe("1");
     expect(root.dataset.exactX).toBe("0.5");
     expect(root.dataset.value).toBe("1.25");
@@ -144,7 +144,7 @@ describe("LossSurface view", () => {
     expect(root.querySelector(".readout")!.textContent).toContain("f(0.5, 1) = 1.25");
   });
 
-  it("marks the surface generation and shows a provisional reading from the grid at once", () => {
+  it("marks the surface generation and shows a provisional reading from the grid on the next frame", async () => {
     const model = makeModel();
     const { root, handle, frames } = mount(model);
     model.set("_surface", bowlSurface(40, 7));
@@ -152,6 +152,9 @@ describe("LossSurface view", () => {
     pressHandle(handle);
     // Plot area in jsdom: 310 px square at (62, 8) over [-2, 2]^2, so the centre is (217, 163).
     handle.dispatchEvent(pointer("pointermove", { clientX: 217, clientY: 163 }));
+    // The request goes out from the pointer handler; the provisional picture is drawn on the next frame.
+    expect(model.sent.at(-1)).toMatchObject({ type: "probe", x: 0, y: 0 });
+    await nextFrame();
     const last = frames.at(-1)!;
     expect(last.kind).toBe("provisional");
     expect(last.x).toBeCloseTo(0, 9);
@@ -161,7 +164,7 @@ describe("LossSurface view", () => {
     expect(readout.textContent).toMatch(/^f\(.*\) ≈ /);
   });
 
-  it("keeps one probe request in flight during a drag storm and always sends the last position", async () => {
+  it("keeps at most two probe requests in flight during a drag storm and always sends the last position", async () => {
     const model = makeModel();
     const { root, handle } = mount(model);
     model.replyProbe(1, 0.5, 1);
@@ -173,12 +176,13 @@ describe("LossSurface view", () => {
       if (k % 50 === 25) model.replyProbe(inFlight.seq as number, inFlight.x as number, inFlight.y as number);
     }
     handle.dispatchEvent(pointer("pointerup"));
-    expect(model.sent.length).toBeLessThanOrEqual(6);
+    expect(model.sent.length).toBeLessThanOrEqual(11);
     // Answer until idle; the final request is the handle's final position.
     let last = model.sent.at(-1)!;
-    model.replyProbe(last.seq as number, last.x as number, last.y as number);
-    last = model.sent.at(-1)!;
-    model.replyProbe(last.seq as number, last.x as number, last.y as number);
+    for (let k = 0; k < 3; k++) {
+      last = model.sent.at(-1)!;
+      model.replyProbe(last.seq as number, last.x as number, last.y as number);
+    }
     const [, hx, hy] = handle.getAttribute("aria-valuetext")!.match(/x = (\S+), y = (\S+)/)!.map(Number);
     expect(last.x).toBeCloseTo(hx!, 3);
     expect(last.y).toBeCloseTo(hy!, 3);
@@ -186,14 +190,55 @@ describe("LossSurface view", () => {
     expect(root.dataset.exactSeq).toBe(String(last.seq));
   });
 
-  it("does not draw an exact reply for a position the handle has left", async () => {
+  it("draws an exact reply where it was computed while the handle is ahead, and the provisional one at the handle", async () => {
     const model = makeModel();
-    const { handle, frames } = mount(model);
+    model.state._surface = bowlSurface(40, 1);
+    const { root, handle, frames } = mount(model);
     pressHandle(handle);
     handle.dispatchEvent(pointer("pointermove", { clientX: 217, clientY: 163 }));
     model.replyProbe(1, 0.5, 1);
+    // The exact picture is drawn at once, at (0.5, 1); the handle stays under the pointer at (0, 0).
+    expect(frames.filter((f) => f.kind === "exact")).toMatchObject([{ kind: "exact", x: 0.5, y: 1, seq: 1 }]);
+    expect(root.dataset.exactX).toBe("0.5");
+    expect(handle.getAttribute("aria-valuetext")).toBe("x = 0, y = 0");
     await nextFrame();
+    expect(frames.at(-1)).toMatchObject({ kind: "provisional" });
+    const exactLine = root.querySelector(".readout-line.exact")!;
+    const provisionalLine = root.querySelector<HTMLElement>(".readout-line.provisional")!;
+    expect(exactLine.textContent).toContain("f(0.5, 1) = 1.25");
+    expect(provisionalLine.hidden).toBe(false);
+    expect(provisionalLine.textContent).toMatch(/^f\(0, 0\) ≈ /);
+    expect(root.querySelector<SVGGElement>(".provisional-arrow")!.style.display).toBe("");
+    // The reply for the handle's position hides the provisional parts.
+    model.replyProbe(2, 0, 0);
+    expect(frames.at(-1)).toMatchObject({ kind: "exact", x: 0, y: 0, seq: 2 });
+    expect(provisionalLine.hidden).toBe(true);
+    expect(root.querySelector<SVGGElement>(".provisional-arrow")!.style.display).toBe("none");
+  });
+
+  it("tells its own replies from another view's by the echoed client id, and drops stale ones", () => {
+    const model = makeModel();
+    const { root, handle, frames } = mount(model);
+    const client = model.sent[0]!.client as string;
+    const reply = (seq: number, x: number, y: number, from: string) => {
+      const big = new ArrayBuffer(24);
+      new Float32Array(big).set([x * x + y * y, 2 * x, 2 * y, 2, 0, 2]);
+      model.emit("msg:custom", { type: "probe", seq, client: from, x, y, result: { buffer: 0, dtype: "float32", shape: [6] } }, [new DataView(big)]);
+    };
+    pressHandle(handle);
+    handle.dispatchEvent(pointer("pointermove", { clientX: 217, clientY: 163 }));
+    handle.dispatchEvent(pointer("pointermove", { clientX: 227, clientY: 163 }));
+    expect(model.sent.map((m) => m.seq)).toEqual([1, 2]);
+    // Another view's reply with the same seq does not free our slot and is not followed during a drag.
+    reply(1, -1, -1, "someone-else");
+    expect(model.sent).toHaveLength(2);
     expect(frames.filter((f) => f.kind === "exact")).toHaveLength(0);
+    reply(2, 0, 0, client);
+    expect(root.dataset.exactSeq).toBe("2");
+    // The late reply to 1 is stale: not drawn.
+    reply(1, 0.5, 1, client);
+    expect(root.dataset.exactSeq).toBe("2");
+    expect(model.sent).toHaveLength(3);
   });
 
   it("follows a probe moved by Python when the user is not dragging", async () => {
@@ -201,7 +246,6 @@ describe("LossSurface view", () => {
     const { handle, frames } = mount(model);
     model.replyProbe(1, 0.5, 1);
     model.replyProbe(1, -1, 0.25);
-    await nextFrame();
     expect(handle.getAttribute("aria-valuetext")).toBe("x = -1, y = 0.25");
     expect(frames.at(-1)).toMatchObject({ kind: "exact", x: -1, y: 0.25 });
   });

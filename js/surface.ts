@@ -3,8 +3,10 @@
  * drag that shows f, the descent direction -grad f and the Hessian's principal directions, wheel zoom and
  * drag pan. The picture itself (heatmap, contours, axes, colorbar, zoom/pan, banner, theme, sizing) is
  * lib/surface_plot.ts, shared with Descent; this module adds the probe and implements its drag path:
- * optimistic handle, provisional readout from the grid at once, one request in flight (lib/flow.ts), exact
- * result drawn on the next animation frame.
+ * optimistic handle, the request sent from the pointer handler itself, a provisional arrow and readout from
+ * the grid (at most one redraw per animation frame), PROBE_IN_FLIGHT requests pipelined (lib/flow.ts), and
+ * every non-stale exact reply drawn the moment it arrives, at the position it was computed for, solid; the
+ * provisional arrow stays at the handle, dashed, while the handle is ahead of the newest exact reading.
  */
 import { asFloat32, type BinaryLike, decodeMessageArray } from "./lib/arrays";
 import { createHandle, type Handle, KNOB_RADIUS } from "./lib/drag";
@@ -23,7 +25,7 @@ import {
   type RenderProps,
   type SurfaceModel,
 } from "./lib/protocol";
-import { SurfacePlot } from "./lib/surface_plot";
+import { replyIsFor, SurfacePlot } from "./lib/surface_plot";
 
 type Model = AnyModel<SurfaceModel>;
 
@@ -35,6 +37,11 @@ const MIN_ARROW_PX = KNOB_RADIUS + 14;
 /** Hessian direction segments are clipped to this range (half-length in px, and fraction of the plot). */
 const MIN_EIGEN_PX = KNOB_RADIUS + 10;
 const MAX_EIGEN = 0.2;
+/**
+ * Probe requests in flight at once. The kernel answers in ~0.1 ms; the round trip through JupyterLab is the
+ * cost, so a second request overlaps it (measured with benchmarks/latency.py: see benchmarks/README.md).
+ */
+export const PROBE_IN_FLIGHT = 2;
 
 /** What the probe overlay shows: a provisional estimate or an exact reply. */
 interface ProbeReading {
@@ -70,12 +77,22 @@ class SurfaceView {
   private readonly arrowHalo: SVGPathElement;
   private readonly arrow: SVGPathElement;
   private readonly arrowHead: SVGPathElement;
+  /** The provisional arrow at the handle, dashed: shown while the handle is ahead of the exact reading. */
+  private readonly provisionalGroup: SVGGElement;
+  private readonly provisionalHalo: SVGPathElement;
+  private readonly provisionalArrow: SVGPathElement;
+  private readonly provisionalHead: SVGPathElement;
   private readonly readout: HTMLDivElement;
+  private readonly exactLine: HTMLDivElement;
+  private readonly provisionalLine: HTMLDivElement;
   private readonly handle: Handle;
   private readonly probeRequester: Requester<ProbeRequest>;
 
-  private reading: ProbeReading | null = null;
-  private pendingExact: ProbeReading | null = null;
+  /** The newest exact reading drawn, and the provisional one for the handle (null when it is not ahead). */
+  private exact: ProbeReading | null = null;
+  private provisional: ProbeReading | null = null;
+  /** A provisional redraw is due on the next animation frame. */
+  private provisionalDue = false;
 
   constructor(model: Model, el: HTMLElement) {
     this.model = model;
@@ -110,18 +127,32 @@ class SurfaceView {
       clamp: (x, y) => plot.clampToView(x, y),
       onMove: (x, y) => this.probeMoved(x, y),
     });
-    this.overlay.append(this.eigenGroup, this.arrowHalo, this.arrow, this.arrowHead, this.handle.element);
+    this.provisionalGroup = svgElement("g", { class: "provisional provisional-arrow" });
+    this.provisionalHalo = svgElement("path", { class: "halo", "stroke-width": 4.5 });
+    this.provisionalArrow = svgElement("path", { class: "arrow" });
+    this.provisionalHead = svgElement("path", { class: "arrow-head" });
+    this.provisionalGroup.append(this.provisionalHalo, this.provisionalArrow, this.provisionalHead);
+    this.overlay.append(this.eigenGroup, this.arrowHalo, this.arrow, this.arrowHead, this.provisionalGroup, this.handle.element);
     this.readout = htmlElement("div", { class: "readout" });
+    this.exactLine = htmlElement("div", { class: "readout-line exact" });
+    this.provisionalLine = htmlElement("div", { class: "readout-line provisional" });
+    this.readout.append(this.exactLine, this.provisionalLine);
     plot.root.append(this.readout, plot.status);
 
-    this.probeRequester = new Requester<ProbeRequest>({ type: "probe", send: (m) => this.model.send(m) });
+    this.probeRequester = new Requester<ProbeRequest>({
+      type: "probe",
+      send: (m) => this.model.send(m),
+      maxInFlight: PROBE_IN_FLIGHT,
+      client: plot.clientId,
+    });
     plot.onModel("show_hessian", () => this.showHessianChanged());
     plot.onModel("probe", () => this.modelProbeChanged());
 
     this.hessianBox.checked = Boolean(this.model.get("show_hessian"));
     this.handle.setPosition(...(this.shared.probe ?? this.model.get("probe")));
     plot.start();
-    this.drawProvisional();
+    this.provisional = this.provisionalReading();
+    this.drawProbe(true);
     // Ask for the exact reading at the initial position.
     this.probeRequester.request({ x: this.handle.position()[0], y: this.handle.position()[1] });
   }
@@ -148,7 +179,7 @@ class SurfaceView {
     const [hx, hy] = this.handle.position();
     if (this.plot.samePosition(x, y, hx, hy)) return;
     this.handle.setPosition(x, y);
-    this.drawProvisional();
+    this.scheduleProvisional();
   }
 
   // ---- messages ----------------------------------------------------------------------------------------
@@ -162,15 +193,10 @@ class SurfaceView {
 
   private probeReply(reply: ProbeReply, buffers: readonly BinaryLike[]): void {
     const asked = this.probeRequester.sentPayload(reply.seq);
-    const ours = asked !== undefined && this.plot.samePosition(asked.x, asked.y, reply.x, reply.y);
-    if (ours && !this.probeRequester.accept(reply.seq)) return;
-    const [hx, hy] = this.handle.position();
-    if (!this.plot.samePosition(reply.x, reply.y, hx, hy)) {
-      // Not where the handle is. A move made by Python (or another view of this model) is followed when
-      // the user is not moving the probe here; otherwise it is an intermediate result to skip.
-      if (ours || this.handle.dragging() || this.probeRequester.busy) return;
-      this.handle.setPosition(reply.x, reply.y);
-    }
+    // Python echoes our client id; without one (older Python) the seq and the position must agree.
+    const mine = replyIsFor(reply, this.probeRequester.clientId);
+    const ours = mine ?? (asked !== undefined && this.plot.samePosition(asked.x, asked.y, reply.x, reply.y));
+    if (ours && !this.probeRequester.accept(reply.seq)) return; // stale: a newer reply is drawn already
     let result: Float32Array;
     try {
       result = asFloat32(decodeMessageArray(reply.result, buffers)).data;
@@ -178,8 +204,18 @@ class SurfaceView {
       console.error("jaxwidgets: bad probe reply", error);
       return;
     }
-    this.pendingExact = exactReading(reply, result);
-    this.plot.invalidate("overlay");
+    const [hx, hy] = this.handle.position();
+    if (!ours && !this.plot.samePosition(reply.x, reply.y, hx, hy)) {
+      // A move made by Python (or another view of this model) is followed when the user is not moving the
+      // probe here; otherwise it is ignored.
+      if (this.handle.dragging() || this.probeRequester.busy) return;
+      this.handle.setPosition(reply.x, reply.y);
+      this.provisional = null;
+    }
+    // Every reply of ours is exact for where it was computed: draw it now, solid, even if the handle has
+    // moved on (the provisional arrow stays at the handle). This frame then shows it.
+    this.exact = exactReading(reply, result);
+    this.drawProbe(false);
   }
 
   // ---- user actions ------------------------------------------------------------------------------------
@@ -189,17 +225,19 @@ class SurfaceView {
     return { x, y };
   }
 
+  /** A pointer, key or click moved the handle: send the request now, redraw the provisional part on a frame. */
   private probeMoved(x: number, y: number): void {
-    this.pendingExact = null;
     this.probeRequester.request({ x, y });
-    this.drawProvisional();
+    this.shared.probe = [x, y];
+    this.scheduleProvisional();
   }
 
   // ---- drawing -----------------------------------------------------------------------------------------
 
-  /** Estimate from the grid at the handle, drawn at once (same frame as the pointer event). */
-  private drawProvisional(): void {
-    this.showReading(this.provisionalReading());
+  /** The provisional arrow and readout at the handle, on the next animation frame (one per frame). */
+  private scheduleProvisional(): void {
+    this.provisionalDue = true;
+    this.plot.invalidate("overlay");
   }
 
   private provisionalReading(): ProbeReading {
@@ -220,38 +258,59 @@ class SurfaceView {
   }
 
   /**
-   * On an animation frame: show the exact reply if one is waiting (and still matches the handle), else
-   * re-place the current reading after a view or surface change, without announcing a new frame.
+   * On an animation frame: the provisional reading at the handle if one is due (announced as a frame), and
+   * re-place everything after a view or surface change.
    */
   private drawProbeFrame(): void {
     this.handle.relayout();
-    const exact = this.pendingExact;
-    this.pendingExact = null;
-    const [hx, hy] = this.handle.position();
-    if (exact && this.plot.samePosition(exact.x, exact.y, hx, hy)) {
-      this.showReading(exact);
-      return;
-    }
-    const current = this.reading?.kind === "provisional" ? this.provisionalReading() : this.reading;
-    if (!current) return;
-    this.reading = current;
-    this.drawOverlay(current);
-    this.drawReadout(current);
+    const due = this.provisionalDue;
+    this.provisionalDue = false;
+    if (due || this.provisional) this.provisional = this.provisionalReading();
+    this.drawProbe(due);
   }
 
-  private showReading(reading: ProbeReading): void {
-    this.reading = reading;
-    this.shared.probe = [reading.x, reading.y];
-    this.drawOverlay(reading);
-    this.drawReadout(reading);
-    if (reading.kind === "exact") this.writeDataAttributes();
+  /**
+   * Draw the exact reading (solid, where it was computed) and, while the handle is elsewhere, the provisional
+   * one at the handle (dashed, "≈"). `announce`: dispatch a provisional frame event (an exact one is
+   * dispatched whenever a new exact reading is drawn).
+   */
+  private drawProbe(announce: boolean): void {
+    const exact = this.exact;
+    const [hx, hy] = this.handle.position();
+    const ahead = !exact || !this.plot.samePosition(exact.x, exact.y, hx, hy);
+    if (!ahead) this.provisional = null;
+    else if (!this.provisional) this.provisional = this.provisionalReading();
+    const provisional = this.provisional;
+    const shown = exact ?? provisional!;
+    this.shared.probe = [hx, hy];
+    // Solid arrow and Hessian directions: the exact reading; before the first one, the provisional estimate.
+    this.overlay.classList.toggle("provisional", !exact);
+    const [px, py] = this.plot.toPixel(shown.x, shown.y);
+    this.drawArrow([this.arrow, this.arrowHalo, this.arrowHead], px, py, shown.gx, shown.gy);
+    this.drawEigen(px, py, this.eigenOf(shown));
+    const second = exact && provisional ? provisional : null;
+    this.provisionalGroup.style.display = second ? "" : "none";
+    if (second) this.drawArrow([this.provisionalArrow, this.provisionalHalo, this.provisionalHead], ...this.plot.toPixel(second.x, second.y), second.gx, second.gy);
+    this.drawReadout(exact, provisional);
+    if (exact) this.writeDataAttributes();
+    if (announce && provisional) this.announce(provisional);
+    if (exact && exact !== this.announcedExact) {
+      this.announcedExact = exact;
+      this.announce(exact);
+    }
+  }
+
+  /** Each exact reading is announced once, when first drawn. */
+  private announcedExact: ProbeReading | null = null;
+
+  private announce(reading: ProbeReading): void {
     const detail: FrameDetail = { kind: reading.kind, x: reading.x, y: reading.y, seq: reading.seq, time: performance.now() };
     this.plot.root.dispatchEvent(new CustomEvent(FRAME_EVENT, { detail, bubbles: true }));
   }
 
   private writeDataAttributes(): void {
-    const reading = this.reading;
-    if (reading?.kind !== "exact") return;
+    const reading = this.exact;
+    if (reading === null) return;
     const data = this.plot.root.dataset;
     data.exactX = String(reading.x);
     data.exactY = String(reading.y);
@@ -259,7 +318,16 @@ class SurfaceView {
     data.value = String(reading.value);
   }
 
-  private drawReadout(reading: ProbeReading): void {
+  /** The exact line ("=", at the reading's position) and the provisional line ("≈", at the handle). */
+  private drawReadout(exact: ProbeReading | null, provisional: ProbeReading | null): void {
+    setText(this.exactLine, exact ? this.readoutParts(exact) : []);
+    this.exactLine.hidden = !exact;
+    setText(this.provisionalLine, provisional ? this.readoutParts(provisional) : []);
+    this.provisionalLine.hidden = !provisional;
+    this.readout.classList.toggle("provisional", !exact);
+  }
+
+  private readoutParts(reading: ProbeReading): string[] {
     const approx = reading.kind === "provisional";
     const eq = approx ? "≈" : "=";
     const parts = [`f(${formatNumber(reading.x)}, ${formatNumber(reading.y)}) ${eq} ${valueOrGap(reading.value, approx)}`];
@@ -269,9 +337,7 @@ class SurfaceView {
     }
     const eigen = this.eigenOf(reading);
     if (eigen) parts.push(`λ = ${formatNumber(eigen.values[0])}, ${formatNumber(eigen.values[1])}`);
-    // One span per quantity so narrow layouts wrap between quantities, never inside one.
-    this.readout.replaceChildren(...parts.map((text) => htmlElement("span", {}, text)));
-    this.readout.classList.toggle("provisional", approx);
+    return parts;
   }
 
   private eigenOf(reading: ProbeReading): ReturnType<typeof symmetricEigen2> | null {
@@ -281,15 +347,8 @@ class SurfaceView {
     return symmetricEigen2(hxx, hxy, hyy);
   }
 
-  private drawOverlay(reading: ProbeReading): void {
-    this.overlay.classList.toggle("provisional", reading.kind === "provisional");
-    const [px, py] = this.plot.toPixel(reading.x, reading.y);
-    this.drawArrow(px, py, reading.gx, reading.gy);
-    this.drawEigen(px, py, this.eigenOf(reading));
-  }
-
   /** -grad f, scaled so a median gradient of the surface spans MEDIAN_ARROW of the plot. */
-  private drawArrow(px: number, py: number, gx: number, gy: number): void {
+  private drawArrow([arrow, halo, arrowHead]: SVGPathElement[], px: number, py: number, gx: number, gy: number): void {
     const size = Math.min(this.plot.rect.width, this.plot.rect.height);
     const magnitude = Math.hypot(gx, gy);
     const median = this.plot.surface?.medianGrad ?? Number.NaN;
@@ -301,7 +360,7 @@ class SurfaceView {
     const norm = Math.hypot(dx, dy);
     // No arrow at a stationary point (relative to the typical slope) or without a gradient.
     if (!(Number.isFinite(lengthPx) && norm > 0 && magnitude > 1e-6 * reference)) {
-      for (const part of [this.arrow, this.arrowHalo, this.arrowHead]) part.setAttribute("d", "");
+      for (const part of [arrow!, halo!, arrowHead!]) part.setAttribute("d", "");
       return;
     }
     const ux = dx / norm;
@@ -312,12 +371,12 @@ class SurfaceView {
     const tipY = py + uy * lengthPx;
     const shaftEnd = lengthPx - head * 0.8;
     const line = `M${(px + ux * start).toFixed(1)},${(py + uy * start).toFixed(1)}L${(px + ux * shaftEnd).toFixed(1)},${(py + uy * shaftEnd).toFixed(1)}`;
-    this.arrow.setAttribute("d", line);
-    this.arrowHalo.setAttribute("d", line);
+    arrow!.setAttribute("d", line);
+    halo!.setAttribute("d", line);
     const baseX = tipX - ux * head;
     const baseY = tipY - uy * head;
     const wing = head * 0.55;
-    this.arrowHead.setAttribute(
+    arrowHead!.setAttribute(
       "d",
       `M${tipX.toFixed(1)},${tipY.toFixed(1)}L${(baseX - uy * wing).toFixed(1)},${(baseY + ux * wing).toFixed(1)}L${(baseX + uy * wing).toFixed(1)},${(baseY - ux * wing).toFixed(1)}Z`,
     );
@@ -344,6 +403,16 @@ class SurfaceView {
       segment.setAttribute("d", `M${(px - ux * half).toFixed(1)},${(py - uy * half).toFixed(1)}L${(px + ux * half).toFixed(1)},${(py + uy * half).toFixed(1)}`);
     });
   }
+}
+
+/** One span per quantity (so narrow layouts wrap between quantities), reused: no DOM churn per frame. */
+function setText(line: HTMLElement, parts: readonly string[]): void {
+  const spans = line.children;
+  parts.forEach((text, k) => {
+    const span = (spans[k] as HTMLElement | undefined) ?? line.appendChild(htmlElement("span"));
+    if (span.textContent !== text) span.textContent = text;
+  });
+  while (spans.length > parts.length) spans[spans.length - 1]!.remove();
 }
 
 function valueOrGap(value: number, approx: boolean): string {

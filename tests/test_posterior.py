@@ -1,5 +1,6 @@
 """Posterior: streamed NUTS draws against the analytic posterior, chunking, diagnostics, controls, errors."""
 
+import threading
 import time
 
 import jax
@@ -130,9 +131,14 @@ def test_stop_ends_sampling_promptly_and_close_ends_the_thread():
     count = widget.draws["mu"].shape[1]
     time.sleep(0.3)
     assert widget.draws["mu"].shape[1] == count
-    thread = widget._thread
+    time.sleep(0.2)
+    assert not any(t.name == "jaxwidgets-posterior" and t.is_alive() for t in threading.enumerate()), (
+        "an idle widget keeps no thread"
+    )
+    widget.run()
+    assert widget._thread is not None
     widget.close()
-    assert not thread.is_alive()
+    assert widget._thread is None or not widget._thread.is_alive()
 
 
 def test_vector_sites_are_flattened_and_grouped_back():

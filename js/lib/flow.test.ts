@@ -207,6 +207,6 @@ describe("Requester", () => {
     const requester = new Requester<Probe>({ type: "probe", send: (m) => sent.push(m), client: "view-1" });
     requester.request({ x: 1, y: 2 });
     expect(sent).toEqual([{ type: "probe", seq: 1, x: 1, y: 2, client: "view-1" }]);
-    expect(requester.client).toBe("view-1");
+    expect(requester.clientId).toBe("view-1");
   });
 });

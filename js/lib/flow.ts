@@ -96,7 +96,7 @@ export class Requester<P extends object> {
   }
 
   /** The `client` id added to every request ("" when none). */
-  get client(): string {
+  get clientId(): string {
     return this.options.client ?? "";
   }
 

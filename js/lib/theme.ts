@@ -95,6 +95,9 @@ export const STYLE = `
 }
 .jaxwidgets .readout span { white-space: nowrap; }
 .jaxwidgets .readout.provisional { font-style: italic; color: ${THEME.textDim}; }
+.jaxwidgets .readout-line { display: flex; flex-wrap: wrap; gap: 0 1.5em; flex-basis: 100%; }
+.jaxwidgets .readout-line[hidden] { display: none; }
+.jaxwidgets .readout-line.provisional { font-style: italic; color: ${THEME.textDim}; }
 .jaxwidgets .undefined-swatch { display: inline-block; width: 12px; height: 12px; vertical-align: -2px; border: 1px solid ${THEME.border};
   background: repeating-linear-gradient(-45deg, #9e9e9e 0 3px, #6e6e6e 3px 4.5px); }
 .jaxwidgets .legend { font-size: 0.9em; color: ${THEME.textDim}; margin-top: 2px; }

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar
@@ -52,6 +53,8 @@ class JaxWidget(anywidget.AnyWidget):
                 f"valid ones are {', '.join(public)}"
             )
         self._request_error = False
+        # Requests are handled one at a time, even when several threads deliver them.
+        self._request_lock = threading.RLock()
         super().__init__(**kwargs)
         self.on_msg(self._on_custom_message)
 
@@ -62,6 +65,10 @@ class JaxWidget(anywidget.AnyWidget):
     def _on_custom_message(self, _widget: Any, content: Any, buffers: Sequence[Any]) -> None:
         if not isinstance(content, dict):
             return
+        with self._request_lock:
+            self._handle_request(content)
+
+    def _handle_request(self, content: dict[str, Any]) -> None:
         kind, seq = content.get("type"), content.get("seq")
         if not isinstance(kind, str) or kind not in self._request_handlers:
             return  # not ours: nothing the page could wait for

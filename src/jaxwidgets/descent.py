@@ -266,6 +266,10 @@ class Descent(LossSurface):
         return content, buffers
 
     def _send_runs(self) -> None:
+        with self._request_lock:  # Python-side changes may come from any thread
+            self._send_runs_locked()
+
+    def _send_runs_locked(self) -> None:
         content, buffers = self._runs_reply()
         self.send({"type": "runs", "seq": self._last_runs_seq, "client": "", **content}, buffers)
 

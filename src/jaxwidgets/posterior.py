@@ -112,9 +112,8 @@ class Posterior(JaxWidget):
         if not callable(model):
             raise TypeError(f"model must be a NumPyro model function, not {type(model).__name__}")
         self._lock = threading.Lock()
-        self._wake = threading.Condition(self._lock)
-        self._thread: threading.Thread | None = None
-        self._closing = False
+        self._thread: threading.Thread | None = None  # exists only while sampling
+        self._closing = self._started = self._compiled = False
         super().__init__(title=title)
         self._model_args = tuple(_as_array(value) for value in args)
         self._model_kwargs = {name: _as_array(value) for name, value in kwargs.items()}
@@ -151,25 +150,22 @@ class Posterior(JaxWidget):
     # ---- public API -----------------------------------------------------------------------------
 
     def run(self) -> Posterior:
-        """Start a new run (a fresh warm-up from where the chains are); returns at once."""
+        """Start sampling (after the first run: a new run, a fresh warm-up from where the chains are)."""
         with self._lock:
             self._stop_requested = False
-            self._restart_pending = self._thread is not None
-            self._wake.notify_all()
-        if self._thread is not None:
+            self._restart_pending = self._started
+            self._started = True
+            thread = self._thread_to_start()
+        if self._restart_pending:
             self._set_status("warmup")  # so wait() waits for this run
-        if self._thread is None or not self._thread.is_alive():
-            self._thread = threading.Thread(
-                target=self._sample_loop, name="jaxwidgets-posterior", daemon=True
-            )
-            self._thread.start()
+        if thread is not None:
+            thread.start()
         return self
 
     def stop(self) -> Posterior:
         """Stop sampling after the current chunk (the draws so far stay)."""
         with self._lock:
             self._stop_requested = True
-            self._wake.notify_all()
         return self
 
     def wait(self, timeout: float = 600.0) -> Posterior:
@@ -195,11 +191,11 @@ class Posterior(JaxWidget):
             spec["value"] = float(value)
             self._restart_pending = True
             self._stop_requested = False
-            self._wake.notify_all()
+            thread = self._thread_to_start()
         self._set_status("warmup")
         self.set_trait("controls", self._controls_state())
-        if self._thread is None or not self._thread.is_alive():
-            self.run()
+        if thread is not None:
+            thread.start()
 
     @property
     def draws(self) -> dict[str, np.ndarray]:
@@ -248,24 +244,34 @@ class Posterior(JaxWidget):
         """Stop the sampling thread and close the widget."""
         with self._lock:
             self._closing = self._stop_requested = True
-            self._wake.notify_all()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout=30)
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=30)
         super().close()
 
     # ---- the sampling thread ----------------------------------------------------------------
 
+    def _thread_to_start(self) -> threading.Thread | None:
+        """A new sampling thread if none is running (call with the lock held; start it after)."""
+        if self._thread is not None or self._closing:
+            return None
+        self._thread = threading.Thread(target=self._sample_loop, name="jaxwidgets-posterior", daemon=True)
+        return self._thread
+
     def _sample_loop(self) -> None:
         try:
-            self._set_status("compiling")
-            self._sampler.compile(self._state, self._model_args)
-            self._set_status("warmup")
-            while not self._closing:
-                if not self._next_chunk():
-                    self._wait_for_work()
+            if not self._compiled:
+                self._set_status("compiling")
+                self._sampler.compile(self._state, self._model_args)
+                self._compiled = True
+                self._set_status("warmup")
+            while self._next_chunk() or not self._leave_when_idle():
+                pass
         except Exception as exc:  # never die silently: the banner and `error` say why
             self.error = explain_exception(exc, "sampling")
             self._set_status("error")
+            with self._lock:
+                self._thread = None
 
     def _next_chunk(self) -> bool:
         """Advance every chain one chunk; False when there is nothing to do until run() or a control."""
@@ -287,10 +293,13 @@ class Posterior(JaxWidget):
             self._append(chunk)
         return True
 
-    def _wait_for_work(self) -> None:
+    def _leave_when_idle(self) -> bool:
+        """End the thread when there is nothing to do (run() or a control starts a new one)."""
         with self._lock:
-            while not (self._closing or self._restart_pending or not (self._stop_requested or self._done())):
-                self._wake.wait(timeout=1.0)
+            if self._closing or not (self._restart_pending or not (self._stop_requested or self._done())):
+                self._thread = None
+                return True
+            return False
 
     def _begin_run(self) -> None:
         """A fresh warm-up from where the chains are, for the current model arguments."""

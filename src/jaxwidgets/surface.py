@@ -7,7 +7,6 @@ import pathlib
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
@@ -141,7 +140,8 @@ class LossSurface(JaxWidget):
         self._lock = threading.Lock()
         self._generation = 0
         self._last_probe_seq = 0
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jaxwidgets-surface")
+        self._worker: threading.Thread | None = None  # exists only while there is a surface to compute
+        self._pending_surface: tuple[Any, ...] | None = None
         self._kernels: _Kernels | None = None
         if isinstance(resolution, bool) or not isinstance(resolution, int | np.integer):
             raise TypeError(f"resolution must be an int, got {resolution!r}")
@@ -219,7 +219,8 @@ class LossSurface(JaxWidget):
     @traitlets.observe("probe")
     def _on_probe(self, _change: Any) -> None:
         if self._kernels is not None and not self._probe_set_by_page:
-            self._send_probe()
+            with self._request_lock:
+                self._send_probe()
 
     _probe_set_by_page = False
 
@@ -289,9 +290,24 @@ class LossSurface(JaxWidget):
         """Start computing the surface of the current view; any older computation is abandoned."""
         with self._lock:
             self._generation += 1
-            generation = self._generation
-        if self._kernels is not None:
-            self._worker.submit(self._compute_surface, generation, self._kernels, self.x_range, self.y_range)
+            if self._kernels is None:
+                return
+            self._pending_surface = (self._generation, self._kernels, self.x_range, self.y_range)
+            if self._worker is None:
+                self._worker = threading.Thread(
+                    target=self._surface_worker, name="jaxwidgets-surface", daemon=True
+                )
+                self._worker.start()
+
+    def _surface_worker(self) -> None:
+        """Compute the newest pending surface until none is left, then end (no idle thread stays)."""
+        while True:
+            with self._lock:
+                job, self._pending_surface = self._pending_surface, None
+                if job is None:
+                    self._worker = None
+                    return
+            self._compute_surface(*job)
 
     def _is_current(self, generation: int) -> bool:
         return generation == self._generation
@@ -389,12 +405,10 @@ class LossSurface(JaxWidget):
 
     def close(self) -> None:
         """Close the widget and stop its worker thread."""
-        if not hasattr(self, "_worker"):  # construction failed early
-            super().close()
-            return
-        with self._lock:
-            self._generation += 1  # abandon any computation in flight
-        self._worker.shutdown(wait=False, cancel_futures=True)
+        if hasattr(self, "_lock"):  # else construction failed early
+            with self._lock:
+                self._generation += 1  # abandon any computation in flight
+                self._pending_surface = None
         super().close()
 
     def __repr__(self) -> str:
