@@ -5,7 +5,7 @@
  * step, and a loss-versus-step chart.
  *
  * Drag path: a pointer event moves the start handle at once and sends the `runs` request from the handler
- * itself, through the same flow control as the probe (lib/flow.ts: RUNS_IN_FLIGHT pipelined, newest wins);
+ * itself, through the same flow control as the probe (lib/flow.ts: one in flight, newest wins);
  * every non-stale reply is drawn the moment it arrives, solid: its paths are exact for the starts they begin
  * at (the handle may already be a little ahead). The paths fade (provisional) only while they answer other
  * inputs than the page shows: a learning rate or step count not computed yet, or no answer for a while.
@@ -43,8 +43,8 @@ const MIN_ARROW_PX = 26;
 /** A run plays in about this long, and never slower than MIN_STEPS_PER_SECOND. */
 const PLAY_SECONDS = 5;
 const MIN_STEPS_PER_SECOND = 30;
-/** Runs requests in flight at once (see PROBE_IN_FLIGHT in surface.ts). */
-export const RUNS_IN_FLIGHT = 2;
+/** Runs requests in flight at once: one, like the probe (see PROBE_IN_FLIGHT in surface.ts). */
+export const RUNS_IN_FLIGHT = 1;
 /** Paths that still answer older starts fade after this long without a newer answer. */
 export const STALE_FADE_MS = 300;
 

@@ -4,7 +4,7 @@
  * drag pan. The picture itself (heatmap, contours, axes, colorbar, zoom/pan, banner, theme, sizing) is
  * lib/surface_plot.ts, shared with Descent; this module adds the probe and implements its drag path:
  * optimistic handle, the request sent from the pointer handler itself, a provisional arrow and readout from
- * the grid (at most one redraw per animation frame), PROBE_IN_FLIGHT requests pipelined (lib/flow.ts), and
+ * the grid (at most one redraw per animation frame), at most PROBE_IN_FLIGHT requests in flight (lib/flow.ts),
  * every non-stale exact reply drawn the moment it arrives, at the position it was computed for, solid; the
  * provisional arrow stays at the handle, dashed, while the handle is ahead of the newest exact reading.
  */
@@ -38,10 +38,11 @@ const MIN_ARROW_PX = KNOB_RADIUS + 14;
 const MIN_EIGEN_PX = KNOB_RADIUS + 10;
 const MAX_EIGEN = 0.2;
 /**
- * Probe requests in flight at once. The kernel answers in ~0.1 ms; the round trip through JupyterLab is the
- * cost, so a second request overlaps it (measured with benchmarks/latency.py: see benchmarks/README.md).
+ * Probe requests in flight at once: one, as the drag path requires (the newest position waits for the reply
+ * and wins). Two overlapped the JupyterLab round trip and gave more exact pictures per second in
+ * benchmarks/latency.py, but let the kernel fall behind a fast pointer; lib/flow.ts supports both.
  */
-export const PROBE_IN_FLIGHT = 2;
+export const PROBE_IN_FLIGHT = 1;
 
 /** What the probe overlay shows: a provisional estimate or an exact reply. */
 interface ProbeReading {
