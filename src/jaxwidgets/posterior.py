@@ -242,6 +242,9 @@ class Posterior(JaxWidget):
 
     def close(self) -> None:
         """Stop the sampling thread and close the widget."""
+        if not hasattr(self, "_lock"):  # construction failed early
+            super().close()
+            return
         with self._lock:
             self._closing = self._stop_requested = True
             thread = self._thread

