@@ -493,9 +493,7 @@ class Posterior(JaxWidget):
             for row in self.summary
             if row.get("mean") is not None and row.get("r_hat") is not None
         )
-        return (
-            f"Posterior ({self.status}, {self._count} of {self.num_samples} draws per chain) {rows}".strip()
-        )
+        return f"Posterior ({self.status}, {getattr(self, '_count', 0)} of {self.num_samples} draws per chain) {rows}".strip()
 
 
 def summary_rows(sites: Sequence[str], draws: np.ndarray) -> list[dict[str, Any]]:
