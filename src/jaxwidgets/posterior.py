@@ -493,7 +493,8 @@ class Posterior(JaxWidget):
             for row in self.summary
             if row.get("mean") is not None and row.get("r_hat") is not None
         )
-        return f"Posterior ({self.status}, {getattr(self, '_count', 0)} of {self.num_samples} draws per chain) {rows}".strip()
+        count = getattr(self, "_count", 0)  # 0 when construction failed early
+        return f"Posterior ({self.status}, {count} of {self.num_samples} draws per chain) {rows}".strip()
 
 
 def summary_rows(sites: Sequence[str], draws: np.ndarray) -> list[dict[str, Any]]:
