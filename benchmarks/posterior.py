@@ -5,7 +5,8 @@
 The model is the double Gaussian of seed tutorial 001 (naive priors). Reported: the plain run's wall time
 (its first call, which compiles, and a second call), and for the widget: construction (tracing, initial
 point), compile, the time from the start of sampling to the first post-warm-up draws and to the last, and the
-streaming overhead = widget sampling time / plain second-run time - 1.
+streaming overhead = widget total (construct + compile + sampling) / plain second call - 1. Both totals
+include a compile (``MCMC.run`` compiles on every call), so the two compare like for like.
 """
 
 from __future__ import annotations
@@ -94,7 +95,8 @@ def main() -> None:
     plain_first = plain_run(args, *counts)
     plain_second = plain_run(args, *counts)
     widget = widget_run(args, *counts)
-    overhead = widget["sampling_s"] / plain_second - 1
+    total = widget["construct_s"] + widget["compile_s"] + widget["sampling_s"]
+    overhead = total / plain_second - 1
     results = {
         "plain_first_s": plain_first,
         "plain_second_s": plain_second,
@@ -114,7 +116,8 @@ def main() -> None:
         "(the end of warm-up)"
     )
     print(f"  all draws               {widget['sampling_s']:7.2f} s after compilation")
-    print(f"streaming overhead        {100 * overhead:+.1f} % of the plain second call (goal < 10 %)")
+    print(f"  total with compile      {total:7.2f} s")
+    print(f"streaming overhead        {100 * overhead:+.1f} % against the plain second call (goal < 10 %)")
     out = pathlib.Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / f"posterior-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(json.dumps(results, indent=2))
