@@ -1,42 +1,12 @@
 // @vitest-environment jsdom
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import widget, { decodeRuns, divergenceText, playRate, rateFromSlider, sliderRate, startLabel, STALE_FADE_MS } from "./descent";
-import { pointer } from "./lib/testing";
-import type { AnyModel, DescentModel, FrameDetail, Pair, RunsReply } from "./lib/protocol";
+import { FakeModel as BaseFakeModel, pointer } from "./lib/testing";
+import type { DescentModel, FrameDetail, Pair, RunsReply } from "./lib/protocol";
 
-type Handler = (...args: unknown[]) => void;
 
-class FakeModel implements AnyModel<DescentModel> {
-  readonly sent: Record<string, unknown>[] = [];
-  saves = 0;
-  private readonly handlers = new Map<string, Set<Handler>>();
-  constructor(readonly state: DescentModel) {}
-  get<K extends keyof DescentModel & string>(key: K): DescentModel[K] {
-    return this.state[key];
-  }
-  set<K extends keyof DescentModel & string>(key: K, value: DescentModel[K]): void {
-    this.state[key] = value;
-    this.emit(`change:${key}`);
-  }
-  save_changes(): void {
-    this.saves += 1;
-  }
-  on(event: string, callback: (...args: never[]) => void): void {
-    if (!this.handlers.has(event)) this.handlers.set(event, new Set());
-    this.handlers.get(event)!.add(callback as Handler);
-  }
-  off(event?: string | null, callback?: ((...args: never[]) => void) | null): void {
-    if (event) this.handlers.get(event)?.delete(callback as Handler);
-  }
-  send(content: unknown): void {
-    this.sent.push(content as Record<string, unknown>);
-  }
-  emit(event: string, ...args: unknown[]): void {
-    for (const handler of [...(this.handlers.get(event) ?? [])]) handler(...args);
-  }
-  listenerCount(): number {
-    return [...this.handlers.values()].reduce((n, set) => n + set.size, 0);
-  }
+/** The fake model, plus what Python would answer. */
+class FakeModel extends BaseFakeModel<DescentModel> {
   runsRequests(): Record<string, unknown>[] {
     return this.sent.filter((m) => m.type === "runs");
   }

@@ -1,44 +1,12 @@
 // @vitest-environment jsdom
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { AnyModel } from "./lib/protocol";
 import type { DrawsFrameDetail, PosteriorModel } from "./lib/posterior_protocol";
 import widget from "./posterior";
+import { FakeModel as BaseFakeModel } from "./lib/testing";
 
-type Handler = (...args: unknown[]) => void;
-type Sent = Record<string, unknown> & { type: string; seq: number };
 
-/** The anywidget model API over a plain object, recording what the view sends. */
-class FakeModel implements AnyModel<PosteriorModel> {
-  readonly sent: Sent[] = [];
-  saves = 0;
-  private readonly handlers = new Map<string, Set<Handler>>();
-  constructor(readonly state: PosteriorModel) {}
-  get<K extends keyof PosteriorModel & string>(key: K): PosteriorModel[K] {
-    return this.state[key];
-  }
-  set<K extends keyof PosteriorModel & string>(key: K, value: PosteriorModel[K]): void {
-    this.state[key] = value;
-    this.emit(`change:${key}`);
-  }
-  save_changes(): void {
-    this.saves += 1;
-  }
-  on(event: string, callback: (...args: never[]) => void): void {
-    if (!this.handlers.has(event)) this.handlers.set(event, new Set());
-    this.handlers.get(event)!.add(callback as Handler);
-  }
-  off(event?: string | null, callback?: ((...args: never[]) => void) | null): void {
-    if (event) this.handlers.get(event)?.delete(callback as Handler);
-  }
-  send(content: unknown): void {
-    this.sent.push(content as Sent);
-  }
-  emit(event: string, ...args: unknown[]): void {
-    for (const handler of [...(this.handlers.get(event) ?? [])]) handler(...args);
-  }
-  listenerCount(): number {
-    return [...this.handlers.values()].reduce((n, set) => n + set.size, 0);
-  }
+/** The fake model, plus what Python would answer. */
+class FakeModel extends BaseFakeModel<PosteriorModel> {
   custom(content: Record<string, unknown>, buffers: DataView[] = []): void {
     this.emit("msg:custom", content, buffers);
   }

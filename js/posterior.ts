@@ -13,7 +13,7 @@ import { createBanner } from "./lib/banner";
 import { makeNormalization } from "./lib/colormap";
 import { type ContourLevel, contourLevels, gridToPixel, levelPath } from "./lib/contour";
 import { ControlQueue } from "./lib/control_queue";
-import { clear, htmlElement, svgElement } from "./lib/dom";
+import { clear, htmlElement, observeWidth, svgElement } from "./lib/dom";
 import { type DrawBlock, DrawStore, histogram, padded, union } from "./lib/draws";
 import { Requester } from "./lib/flow";
 import { formatNumber } from "./lib/format";
@@ -338,15 +338,7 @@ class PosteriorView {
   }
 
   private observeSize(): void {
-    if (typeof ResizeObserver === "undefined") return;
-    let width = -1;
-    const observer = new ResizeObserver(() => {
-      if (this.el.clientWidth === width) return;
-      width = this.el.clientWidth;
-      this.layout();
-    });
-    observer.observe(this.el);
-    this.cleanups.push(() => observer.disconnect());
+    this.cleanups.push(observeWidth(this.el, () => this.layout()));
   }
 
   // ---- messages ------------------------------------------------------------------------------------------

@@ -1,43 +1,12 @@
 // @vitest-environment jsdom
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { pointer } from "./lib/testing";
-import type { AnyModel, FrameDetail, SurfaceModel } from "./lib/protocol";
+import { FakeModel as BaseFakeModel, pointer } from "./lib/testing";
+import type { FrameDetail, SurfaceModel } from "./lib/protocol";
 import widget from "./surface";
 
-type Handler = (...args: unknown[]) => void;
 
-/** The anywidget model API over a plain object, recording what the view sends. */
-class FakeModel implements AnyModel<SurfaceModel> {
-  readonly sent: Record<string, unknown>[] = [];
-  saves = 0;
-  private readonly handlers = new Map<string, Set<Handler>>();
-  constructor(readonly state: SurfaceModel) {}
-  get<K extends keyof SurfaceModel & string>(key: K): SurfaceModel[K] {
-    return this.state[key];
-  }
-  set<K extends keyof SurfaceModel & string>(key: K, value: SurfaceModel[K]): void {
-    this.state[key] = value;
-    this.emit(`change:${key}`);
-  }
-  save_changes(): void {
-    this.saves += 1;
-  }
-  on(event: string, callback: (...args: never[]) => void): void {
-    if (!this.handlers.has(event)) this.handlers.set(event, new Set());
-    this.handlers.get(event)!.add(callback as Handler);
-  }
-  off(event?: string | null, callback?: ((...args: never[]) => void) | null): void {
-    if (event) this.handlers.get(event)?.delete(callback as Handler);
-  }
-  send(content: unknown): void {
-    this.sent.push(content as Record<string, unknown>);
-  }
-  emit(event: string, ...args: unknown[]): void {
-    for (const handler of [...(this.handlers.get(event) ?? [])]) handler(...args);
-  }
-  listenerCount(): number {
-    return [...this.handlers.values()].reduce((n, set) => n + set.size, 0);
-  }
+/** The fake model, plus what Python would answer. */
+class FakeModel extends BaseFakeModel<SurfaceModel> {
   /** Python's answer to a probe request for f = x^2 + y^2. */
   replyProbe(seq: number, x: number, y: number): void {
     const big = new ArrayBuffer(40);

@@ -34,3 +34,19 @@ export function setAttributes(element: Element, attributes: Attributes): void {
 export function clear(element: Element): void {
   while (element.firstChild) element.removeChild(element.firstChild);
 }
+
+/**
+ * Calls `onWidthChange` whenever `el` changes width, and returns the disconnect. Only width drives a widget's
+ * layout: height changes the widget causes itself must not trigger another full redraw.
+ */
+export function observeWidth(el: HTMLElement, onWidthChange: () => void): () => void {
+  if (typeof ResizeObserver === "undefined") return () => {};
+  let width = -1;
+  const observer = new ResizeObserver(() => {
+    if (el.clientWidth === width) return;
+    width = el.clientWidth;
+    onWidthChange();
+  });
+  observer.observe(el);
+  return () => observer.disconnect();
+}

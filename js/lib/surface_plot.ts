@@ -9,7 +9,7 @@ import { drawAxes, drawColorbarAxis } from "./axes";
 import { createBanner } from "./banner";
 import { levels, makeNormalization, type Normalization } from "./colormap";
 import { type ContourLevel, contourLevels, gridToPixel, levelPath } from "./contour";
-import { htmlElement, svgElement } from "./dom";
+import { htmlElement, observeWidth, svgElement } from "./dom";
 import { Requester } from "./flow";
 import { drawColorbar, drawHeatmap, gridImage, hasUndefined, hatchPattern } from "./heatmap";
 import { type CellGrid, finiteMedian, gradientMagnitudes } from "./math";
@@ -309,16 +309,7 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
   }
 
   private observeSize(): void {
-    if (typeof ResizeObserver === "undefined") return;
-    let width = -1;
-    // Only width drives the layout; our own height changes must not trigger another full redraw.
-    const observer = new ResizeObserver(() => {
-      if (this.el.clientWidth === width) return;
-      width = this.el.clientWidth;
-      this.layout();
-    });
-    observer.observe(this.el);
-    this.cleanups.push(() => observer.disconnect());
+    this.cleanups.push(observeWidth(this.el, () => this.layout()));
   }
 
   // ---- geometry ----------------------------------------------------------------------------------------

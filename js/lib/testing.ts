@@ -1,8 +1,46 @@
 /** Test helpers shared by the jsdom tests (not bundled: only *.test.ts files import it). */
 
+import type { AnyModel } from "./protocol";
+
 /** jsdom has no PointerEvent: a MouseEvent with a pointerId is all the widgets read. */
 export function pointer(type: string, init: MouseEventInit & { pointerId?: number } = {}): MouseEvent {
   const event = new MouseEvent(type, { bubbles: true, cancelable: true, button: 0, ...init });
   Object.defineProperty(event, "pointerId", { value: init.pointerId ?? 1 });
   return event;
+}
+
+type Handler = (...args: unknown[]) => void;
+
+/** The anywidget model API over a plain object, recording what the view sends (for jsdom tests). */
+export class FakeModel<T extends object> implements AnyModel<T> {
+  readonly sent: Record<string, unknown>[] = [];
+  saves = 0;
+  private readonly handlers = new Map<string, Set<Handler>>();
+  constructor(readonly state: T) {}
+  get<K extends keyof T & string>(key: K): T[K] {
+    return this.state[key];
+  }
+  set<K extends keyof T & string>(key: K, value: T[K]): void {
+    this.state[key] = value;
+    this.emit(`change:${key}`);
+  }
+  save_changes(): void {
+    this.saves += 1;
+  }
+  on(event: string, callback: (...args: never[]) => void): void {
+    if (!this.handlers.has(event)) this.handlers.set(event, new Set());
+    this.handlers.get(event)!.add(callback as Handler);
+  }
+  off(event?: string | null, callback?: ((...args: never[]) => void) | null): void {
+    if (event) this.handlers.get(event)?.delete(callback as Handler);
+  }
+  send(content: unknown): void {
+    this.sent.push(content as Record<string, unknown>);
+  }
+  emit(event: string, ...args: unknown[]): void {
+    for (const handler of [...(this.handlers.get(event) ?? [])]) handler(...args);
+  }
+  listenerCount(): number {
+    return [...this.handlers.values()].reduce((n, set) => n + set.size, 0);
+  }
 }
