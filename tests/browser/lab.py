@@ -311,3 +311,29 @@ def drag(
             settled()
     finally:
         page.mouse.up()
+
+
+# Records every painted picture (the widgets' `jaxwidgets:frame` event) with its widget root.
+RECORD_FRAMES_JS = """() => {
+    window.__frames = [];
+    const record = (e) => window.__frames.push({...e.detail, root: e.target});
+    document.addEventListener('jaxwidgets:frame', record, true);
+}"""
+
+# True once the newest picture of the widget `root` is exact and where its handle was last moved to.
+SETTLED_JS = """(root) => {
+    const frames = window.__frames.filter((f) => f.root === root);
+    const last = frames[frames.length - 1];
+    const lastMove = frames.filter((f) => f.kind === 'provisional').pop();
+    const atLastMove = !lastMove || (last.x === lastMove.x && last.y === lastMove.y);
+    return Boolean(last) && last.kind === 'exact' && atLastMove;
+}"""
+
+
+def wait_exact_at(page: Any, root: Any, x: float, y: float, timeout: float = 30.0) -> None:
+    """Wait until the widget ``root`` (a locator) shows its exact picture for (x, y)."""
+    page.wait_for_function(
+        "([el, x, y]) => Number(el.dataset.exactX) === x && Number(el.dataset.exactY) === y",
+        arg=[root.element_handle(), x, y],
+        timeout=timeout * 1000,
+    )

@@ -8,26 +8,10 @@ from typing import Any
 
 import pytest
 
-from .lab import LabServer, Notebook, centre, drag
+from .lab import RECORD_FRAMES_JS, SETTLED_JS, LabServer, Notebook, centre, drag, wait_exact_at
 
 DESCENT = ".jaxwidgets.jaxwidgets-descent"
 HANDLE = "[role=slider][aria-label='start point']"
-
-RECORD_FRAMES_JS = """() => {
-    window.__frames = [];
-    const record = (e) => window.__frames.push({...e.detail, root: e.target});
-    document.addEventListener('jaxwidgets:frame', record, true);
-}"""
-
-# True once the newest picture of widget `index` is exact and at the position the start was last moved to.
-SETTLED_JS = """(index) => {
-    const root = document.querySelectorAll('.jaxwidgets-descent')[index];
-    const frames = window.__frames.filter((f) => f.root === root);
-    const last = frames[frames.length - 1];
-    const lastMove = frames.filter((f) => f.kind === 'provisional').pop();
-    const atLastMove = !lastMove || (last.x === lastMove.x && last.y === lastMove.y);
-    return Boolean(last) && last.kind === 'exact' && atLastMove;
-}"""
 
 
 class Widget:
@@ -51,10 +35,7 @@ class Widget:
     def set_start(self, x: float, y: float) -> tuple[float, float]:
         """Move the first start from Python; wait until the page draws it; return the handle's centre."""
         self.notebook.python(f"{self.name}.start = ({x!r}, {y!r})")
-        self.page.wait_for_function(
-            "([el, x, y]) => Number(el.dataset.exactX) === x && Number(el.dataset.exactY) === y",
-            arg=[self.root.element_handle(), x, y],
-        )
+        wait_exact_at(self.page, self.root, x, y)
         return centre(self.handle)
 
     def data_to_pixel(self) -> Any:
@@ -69,7 +50,7 @@ class Widget:
         ).get_attribute("d")
 
     def settled(self) -> None:
-        self.page.wait_for_function(SETTLED_JS, arg=self.index)
+        self.page.wait_for_function(SETTLED_JS, arg=self.root.element_handle())
 
 
 @pytest.fixture(scope="module")

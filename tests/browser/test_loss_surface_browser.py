@@ -8,27 +8,10 @@ from typing import Any
 
 import pytest
 
-from .lab import LabServer, Notebook, centre, drag
+from .lab import RECORD_FRAMES_JS, SETTLED_JS, LabServer, Notebook, centre, drag, wait_exact_at
 
 SURFACE = ".jaxwidgets.jaxwidgets-surface"
 HANDLE = "[role=slider][aria-label=probe]"
-
-# Records every painted probe picture (the widget's `jaxwidgets:frame` event) with its widget root.
-RECORD_FRAMES_JS = """() => {
-    window.__frames = [];
-    const record = (e) => window.__frames.push({...e.detail, root: e.target});
-    document.addEventListener('jaxwidgets:frame', record, true);
-}"""
-
-# True once the newest exact picture of widget `index` shows where the handle was last moved to.
-SETTLED_JS = """(index) => {
-    const root = document.querySelectorAll('.jaxwidgets-surface')[index];
-    const frames = window.__frames.filter((f) => f.root === root);
-    const last = frames[frames.length - 1];
-    const lastMove = frames.filter((f) => f.kind === 'provisional').pop();
-    const atLastMove = !lastMove || (last.x === lastMove.x && last.y === lastMove.y);
-    return Boolean(last) && last.kind === 'exact' && atLastMove;
-}"""
 
 
 class Surface:
@@ -51,7 +34,7 @@ class Surface:
         )
 
     def wait_settled(self) -> None:
-        self.page.wait_for_function(SETTLED_JS, arg=self.index)
+        self.page.wait_for_function(SETTLED_JS, arg=self.root.element_handle())
 
     def exact(self) -> tuple[float, float]:
         """The position of the exact picture on screen (data-exact-x / -y)."""
@@ -61,10 +44,7 @@ class Surface:
     def set_probe(self, x: float, y: float) -> tuple[float, float]:
         """Move the probe from Python; wait until the page shows it; return the handle's pixel centre."""
         self.notebook.python(f"{self.name}.probe = ({x!r}, {y!r})")
-        self.page.wait_for_function(
-            "([el, x, y]) => Number(el.dataset.exactX) === x && Number(el.dataset.exactY) === y",
-            arg=[self.root.element_handle(), x, y],
-        )
+        wait_exact_at(self.page, self.root, x, y)
         return centre(self.handle)
 
     def pixel_to_data(self) -> Any:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from .lab import LabServer, Notebook, centre
+from .lab import SETTLED_JS, LabServer, Notebook, centre, wait_exact_at
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -128,15 +128,6 @@ COUNTERS_JS = """() => ({
     exact: window.__frames.filter((f) => f.kind === 'exact').length,
 })"""
 
-# True once the widget's newest picture is exact and where the handle was last moved to.
-SETTLED_JS = """(root) => {
-    const frames = window.__frames.filter((f) => f.root === root);
-    const last = frames[frames.length - 1];
-    const lastMove = frames.filter((f) => f.kind === 'provisional').pop();
-    const atLastMove = !lastMove || (last.x === lastMove.x && last.y === lastMove.y);
-    return Boolean(last) && last.kind === 'exact' && atLastMove;
-}"""
-
 LAST_MOVE_JS = """(root) => {
     const f = window.__frames.filter((f) => f.root === root && f.kind === 'provisional').pop();
     return f ? [f.x, f.y] : null;
@@ -182,10 +173,7 @@ class Widget:
     def place(self, x: float, y: float) -> tuple[float, float]:
         """Move the handle from Python; wait until the page shows it exactly; return its pixel centre."""
         self.notebook.python(f"{self.name}.{self.position} = ({x!r}, {y!r})")
-        self.page.wait_for_function(
-            "([el, x, y]) => Number(el.dataset.exactX) === x && Number(el.dataset.exactY) === y",
-            arg=[self.root.element_handle(), x, y],
-        )
+        wait_exact_at(self.page, self.root, x, y)
         return centre(self.handle)
 
     def calibrate(self) -> tuple[Any, float]:
@@ -440,11 +428,7 @@ def test_two_views_stay_in_sync(session: Session) -> None:
     python = first.python_position()
     assert python != pytest.approx((-0.5, 0.5))
     # The other view's exact picture and handle follow.
-    page.wait_for_function(
-        "([el, x, y]) => Number(el.dataset.exactX) === x && Number(el.dataset.exactY) === y",
-        arg=[second.root.element_handle(), *python],
-        timeout=10_000,
-    )
+    wait_exact_at(page, second.root, *python, timeout=10)
     box1, box2 = first.root.bounding_box(), second.root.bounding_box()
     h1, h2 = centre(first.handle), centre(second.handle)
     assert (h2[0] - box2["x"], h2[1] - box2["y"]) == pytest.approx(
