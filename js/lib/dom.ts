@@ -50,3 +50,14 @@ export function observeWidth(el: HTMLElement, onWidthChange: () => void): () => 
   observer.observe(el);
   return () => observer.disconnect();
 }
+
+/** Adds each `[event, handler, options?]` listener to `target` and returns the function that removes them all. */
+export function listen(
+  target: EventTarget,
+  listeners: ReadonlyArray<readonly [string, (event: Event) => void, AddEventListenerOptions?]>,
+): () => void {
+  for (const [event, handler, options] of listeners) target.addEventListener(event, handler, options);
+  return () => {
+    for (const [event, handler] of listeners) target.removeEventListener(event, handler);
+  };
+}

@@ -3,7 +3,7 @@
  * arrow keys move it by 1 % of the view (10 % with shift). It reports every pointer move in data
  * coordinates, unthrottled; flow control happens later (flow.ts), so the handle itself never lags.
  */
-import { svgElement } from "./dom";
+import { listen, svgElement } from "./dom";
 import { formatNumber } from "./format";
 
 export interface HandleOptions {
@@ -116,12 +116,14 @@ export function createHandle(options: HandleOptions, doc: Document = document): 
   // The handle's own double click must not reach the background (which resets the view).
   const stop = (event: Event): void => event.stopPropagation();
 
-  element.addEventListener("pointerdown", onPointerDown);
-  element.addEventListener("pointermove", onPointerMove);
-  element.addEventListener("pointerup", onPointerUp);
-  element.addEventListener("pointercancel", onPointerUp);
-  element.addEventListener("keydown", onKeyDown);
-  element.addEventListener("dblclick", stop);
+  const unlisten = listen(element, [
+    ["pointerdown", onPointerDown as (event: Event) => void],
+    ["pointermove", onPointerMove as (event: Event) => void],
+    ["pointerup", onPointerUp as (event: Event) => void],
+    ["pointercancel", onPointerUp as (event: Event) => void],
+    ["keydown", onKeyDown as (event: Event) => void],
+    ["dblclick", stop],
+  ]);
 
   return {
     element,
@@ -134,12 +136,7 @@ export function createHandle(options: HandleOptions, doc: Document = document): 
     relayout: place,
     dragging: () => activePointer !== null,
     destroy() {
-      element.removeEventListener("pointerdown", onPointerDown);
-      element.removeEventListener("pointermove", onPointerMove);
-      element.removeEventListener("pointerup", onPointerUp);
-      element.removeEventListener("pointercancel", onPointerUp);
-      element.removeEventListener("keydown", onKeyDown);
-      element.removeEventListener("dblclick", stop);
+      unlisten();
       element.remove();
     },
   };

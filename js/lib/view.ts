@@ -2,6 +2,7 @@
  * The visible window in data coordinates: pure zoom and pan arithmetic, plus the pointer plumbing that turns
  * wheel and background drags into new windows.
  */
+import { listen } from "./dom";
 import type { Range2 } from "./scale";
 
 export interface ViewWindow {
@@ -122,18 +123,12 @@ export function attachPanZoom(target: Element, options: PanZoomOptions): () => v
     options.onReset();
   };
 
-  target.addEventListener("pointerdown", onPointerDown);
-  target.addEventListener("pointermove", onPointerMove);
-  target.addEventListener("pointerup", onPointerUp);
-  target.addEventListener("pointercancel", onPointerUp);
-  target.addEventListener("wheel", onWheel, { passive: false });
-  target.addEventListener("dblclick", onDoubleClick);
-  return () => {
-    target.removeEventListener("pointerdown", onPointerDown);
-    target.removeEventListener("pointermove", onPointerMove);
-    target.removeEventListener("pointerup", onPointerUp);
-    target.removeEventListener("pointercancel", onPointerUp);
-    target.removeEventListener("wheel", onWheel);
-    target.removeEventListener("dblclick", onDoubleClick);
-  };
+  return listen(target, [
+    ["pointerdown", onPointerDown as (event: Event) => void],
+    ["pointermove", onPointerMove as (event: Event) => void],
+    ["pointerup", onPointerUp as (event: Event) => void],
+    ["pointercancel", onPointerUp as (event: Event) => void],
+    ["wheel", onWheel as (event: Event) => void, { passive: false }],
+    ["dblclick", onDoubleClick],
+  ]);
 }
