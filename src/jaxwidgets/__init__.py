@@ -2,14 +2,22 @@
 
 >>> import jaxwidgets
 >>> surface = jaxwidgets.LossSurface(lambda x, y: x**2 + y**2, x=(-2, 2), y=(-2, 2), resolution=20)
+
+The widgets are imported on first use, so that the Jupyter server can load this package's server extension
+(``_server.py``) without importing JAX.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-from .descent import Descent
-from .kernels import FunctionError, count_compiles
-from .posterior import Posterior
-from .surface import LossSurface
+import importlib
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .descent import Descent
+    from .kernels import FunctionError, count_compiles
+    from .posterior import Posterior
+    from .surface import LossSurface
 
 try:
     __version__ = version("jaxwidgets")
@@ -17,3 +25,27 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0.0.0"
 
 __all__ = ["Descent", "FunctionError", "LossSurface", "Posterior", "__version__", "count_compiles"]
+
+_HOMES = {
+    "Descent": ".descent",
+    "FunctionError": ".kernels",
+    "LossSurface": ".surface",
+    "Posterior": ".posterior",
+    "count_compiles": ".kernels",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'jaxwidgets' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_HOMES[name], __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOMES])
+
+
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    return [{"module": "jaxwidgets._server"}]
