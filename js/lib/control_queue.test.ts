@@ -11,7 +11,7 @@ describe("ControlQueue", () => {
     queue.request({ name: "a", value: 2 });
     queue.request({ name: "b", value: 10 });
     queue.request({ name: "a", value: 3 });
-    expect(sent).toEqual([{ type: "control", name: "a", value: 1, seq: 1 }]);
+    expect(sent).toEqual([{ type: "control", name: "a", value: 1, seq: 1, quiet: true }]);
     expect(queue.busyWith("a")).toBe(true);
     expect(queue.busyWith("b")).toBe(true);
     queue.accept(1);

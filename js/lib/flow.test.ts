@@ -25,7 +25,7 @@ describe("Requester", () => {
   it("sends at once when idle, with type and seq starting at 1", () => {
     const { sent, requester } = setup();
     requester.request({ x: 1, y: 2 });
-    expect(sent).toEqual([{ type: "probe", seq: 1, x: 1, y: 2 }]);
+    expect(sent).toEqual([{ type: "probe", seq: 1, quiet: true, x: 1, y: 2 }]);
     expect(requester.busy).toBe(true);
     expect(requester.inFlightSeq).toBe(1);
   });
@@ -145,7 +145,7 @@ describe("Requester", () => {
     const sent: Request<{ type?: string; x?: number }>[] = [];
     const requester = new Requester<{ type?: string; x?: number }>({ type: "view", send: (m) => sent.push(m) });
     requester.request({ type: "reset_view" });
-    expect(sent[0]).toEqual({ type: "reset_view", seq: 1 });
+    expect(sent[0]).toEqual({ type: "reset_view", seq: 1, quiet: true });
     requester.accept(1);
     for (let k = 0; k < 100; k++) {
       requester.request({ x: k });
@@ -206,7 +206,7 @@ describe("Requester", () => {
     const sent: Request<Probe>[] = [];
     const requester = new Requester<Probe>({ type: "probe", send: (m) => sent.push(m), client: "view-1" });
     requester.request({ x: 1, y: 2 });
-    expect(sent).toEqual([{ type: "probe", seq: 1, x: 1, y: 2, client: "view-1" }]);
+    expect(sent).toEqual([{ type: "probe", seq: 1, quiet: true, x: 1, y: 2, client: "view-1" }]);
     expect(requester.clientId).toBe("view-1");
   });
 });

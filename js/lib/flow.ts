@@ -13,7 +13,7 @@
  * What goes on the wire: the payload plus the message type and its sequence number. A payload may carry
  * its own `type` (reset_view shares the view slot and seq counter, since both are acked as "view").
  */
-export type Request<P extends object> = { type: string } & P & { seq: number };
+export type Request<P extends object> = { type: string } & P & { seq: number; quiet: true };
 
 export interface RequesterOptions<P extends object> {
   /** Message type, e.g. "probe" or "view". */
@@ -123,7 +123,9 @@ export class Requester<P extends object> {
     this.inFlight.push(this.seq);
     this.restartTimer();
     const client = this.options.client;
-    const message = client ? { type: this.options.type, ...payload, client, seq: this.seq } : { type: this.options.type, ...payload, seq: this.seq };
+    // `quiet`: the handler answers in milliseconds, so jaxwidgets' server extension need not announce the
+    // kernel as busy for it (src/jaxwidgets/_server.py).
+    const message = { type: this.options.type, ...payload, ...(client ? { client } : {}), seq: this.seq, quiet: true };
     this.remember(this.seq, payload);
     this.options.send(message as Request<P>);
   }

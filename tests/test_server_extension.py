@@ -1,0 +1,125 @@
+"""The Jupyter server extension (src/jaxwidgets/_server.py): no Nagle, and no "busy" for quiet requests."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from jupyter_client.session import Session
+from jupyter_server.services.kernels.connection.base import serialize_msg_to_ws_v1
+from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
+from jupyter_server.services.kernels.websocket import KernelWebsocketHandler
+
+from jaxwidgets._server import QUIET_MEMORY, fast_connection, quiet_request_id
+
+SESSION = Session(key=b"")
+
+
+class FakeHandler(KernelWebsocketHandler):
+    """Only what the connection touches: set_nodelay (built without tornado's request machinery)."""
+
+    nodelay = False
+
+    def __init__(self) -> None:  # no application or request needed here
+        pass
+
+    def set_nodelay(self, value: bool) -> None:
+        self.nodelay = value
+
+
+class Recorder(ZMQChannelsWebsocketConnection):
+    """Stands in for the server's connection class: records what reaches the kernel and the browser."""
+
+    async def connect(self) -> None:  # type: ignore[override]
+        self.connected = True
+
+    def handle_incoming_message(self, incoming_msg: Any) -> None:
+        self.__dict__.setdefault("to_kernel", []).append(incoming_msg)
+
+    def handle_outgoing_message(self, stream: Any, outgoing_msg: Any) -> None:
+        self.__dict__.setdefault("to_browser", []).append(outgoing_msg)
+
+
+def connection() -> Any:
+    return fast_connection(Recorder)(websocket_handler=FakeHandler(), session=SESSION)
+
+
+def comm_request(request: dict[str, Any], legacy: bool = False) -> tuple[str, str | bytes]:
+    """A page -> kernel comm message carrying a widget's custom ``request``: (msg_id, websocket form)."""
+    content = {"comm_id": "c1", "data": {"method": "custom", "content": request}}
+    msg = SESSION.msg("comm_msg", content)
+    if legacy:
+        return msg["header"]["msg_id"], json.dumps({**msg, "channel": "shell"}, default=str)
+    parts = [SESSION.pack(msg[key]) for key in ("header", "parent_header", "metadata", "content")]
+    return msg["header"]["msg_id"], serialize_msg_to_ws_v1(parts, "shell")
+
+
+def status(state: str, parent_id: str) -> list[bytes]:
+    """A kernel -> server iopub status message, as its ZMQ frames."""
+    parent = {"msg_id": parent_id, "msg_type": "comm_msg"}
+    return SESSION.serialize(SESSION.msg("status", {"execution_state": state}, parent=parent))
+
+
+def test_connect_turns_nagle_off() -> None:
+    conn = connection()
+    asyncio.run(conn.connect())
+    assert conn.websocket_handler.nodelay and conn.connected
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["v1", "legacy-json"])
+def test_quiet_request_gets_no_busy_but_keeps_its_idle(legacy: bool) -> None:
+    conn = connection()
+    msg_id, ws_message = comm_request({"type": "probe", "seq": 1, "x": 0.5, "quiet": True}, legacy)
+    conn.handle_incoming_message(ws_message)
+    assert conn.to_kernel == [ws_message]
+    busy, idle = status("busy", msg_id), status("idle", msg_id)
+    conn.handle_outgoing_message("iopub", busy)
+    conn.handle_outgoing_message("iopub", idle)
+    assert conn.to_browser == [idle]
+    assert not conn._quiet_requests  # forgotten once its idle passed
+
+
+def test_other_messages_pass_untouched() -> None:
+    conn = connection()
+    loud_id, loud = comm_request({"type": "probe", "seq": 1})  # no quiet flag: e.g. another widget's
+    conn.handle_incoming_message(loud)
+    quiet_id, quiet = comm_request({"type": "probe", "seq": 2, "quiet": True})
+    conn.handle_incoming_message(quiet)
+    others = [status("busy", loud_id), status("idle", loud_id), status("busy", "someone-else")]
+    reply = SESSION.serialize(SESSION.msg("comm_msg", {"data": {}}, parent={"msg_id": quiet_id}))
+    for parts in [*others, reply]:
+        conn.handle_outgoing_message("iopub", parts)
+    assert conn.to_browser == [*others, reply]
+
+
+def test_quiet_memory_is_bounded() -> None:
+    conn = connection()
+    for seq in range(QUIET_MEMORY + 50):
+        conn.handle_incoming_message(comm_request({"seq": seq, "quiet": True})[1])
+    assert len(conn._quiet_requests) == QUIET_MEMORY
+
+
+@pytest.mark.parametrize(
+    "message",
+    [b"", b"\x00" * 40, "not json", '{"header": {"msg_type": "comm_msg"}, "content": {"data": 3}}'],
+)
+def test_malformed_messages_are_not_quiet(message: Any) -> None:
+    assert quiet_request_id(message) is None
+
+
+def test_wrapping_is_idempotent_and_keeps_the_name() -> None:
+    wrapped = fast_connection(Recorder)
+    assert wrapped.__name__ == "Recorder" and issubclass(wrapped, Recorder)
+
+
+def test_extension_is_enabled_by_the_installed_config() -> None:
+    listing = subprocess.run(
+        [sys.executable, "-m", "jupyter", "server", "extension", "list"],
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    text = listing.stdout + listing.stderr
+    assert "jaxwidgets" in text and "jaxwidgets 0" in text.replace("\x1b[32m", "").replace("\x1b[0m", "")
