@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -161,22 +162,75 @@ def chromium_executable() -> str | None:
 
 
 @contextmanager
-def chromium(user_data_dir: Path, executable: str) -> Iterator[Any]:
-    """A headless Chromium as a Playwright BrowserContext; closed (and so ended) on exit."""
+def chromium(user_data_dir: Path, executable: str, debugging_port: int | None = None) -> Iterator[Any]:
+    """A headless Chromium as a Playwright BrowserContext; closed (and so ended) on exit.
+
+    ``debugging_port``: also serve the DevTools protocol on 127.0.0.1 at that port (for ``FreeMouse``).
+    """
     from playwright.sync_api import sync_playwright
 
+    args = CHROMIUM_FLAGS + ([f"--remote-debugging-port={debugging_port}"] if debugging_port else [])
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             str(user_data_dir),
             executable_path=executable,
             headless=True,
-            args=CHROMIUM_FLAGS,
+            args=args,
             viewport=VIEWPORT,
         )
         try:
             yield context
         finally:
             context.close()
+
+
+class FreeMouse:
+    """A mouse that, like a real one, sends its moves on its own clock instead of waiting for the page.
+
+    Playwright's ``mouse.move`` waits until the page has handled each move, so a busy page slows the mouse
+    down and a drag can never outrun the page. This sends DevTools ``Input.dispatchMouseEvent`` over its own
+    connection (``chromium(debugging_port=...)``) and never waits for the answers: Chromium queues and
+    coalesces the moves as it does a hardware mouse's.
+    """
+
+    def __init__(self, debugging_port: int, page_url: str) -> None:
+        import websocket  # websocket-client, a jupyter_server dependency
+
+        with urllib.request.urlopen(f"http://127.0.0.1:{debugging_port}/json/list", timeout=10) as reply:
+            targets = json.load(reply)
+        target = next(t for t in targets if t.get("type") == "page" and t.get("url") == page_url)
+        self._socket = websocket.create_connection(target["webSocketDebuggerUrl"], suppress_origin=True)
+        self._ids = iter(range(1, 1 << 62))
+        self._drain = threading.Thread(target=self._read_answers, daemon=True)
+        self._drain.start()
+
+    def _read_answers(self) -> None:
+        try:
+            while self._socket.recv():
+                pass
+        except Exception:  # the socket closed: nothing left to read
+            return
+
+    def _send(self, kind: str, x: float, y: float, pressed: bool) -> None:
+        params = {"type": kind, "x": x, "y": y, "button": "left", "buttons": 1 if pressed else 0}
+        if kind != "mouseMoved":
+            params["clickCount"] = 1
+        command = {"id": next(self._ids), "method": "Input.dispatchMouseEvent", "params": params}
+        self._socket.send(json.dumps(command))
+
+    def down(self, x: float, y: float) -> None:
+        self._send("mouseMoved", x, y, False)
+        self._send("mousePressed", x, y, True)
+
+    def move(self, x: float, y: float) -> None:
+        """Move with the button held; returns at once."""
+        self._send("mouseMoved", x, y, True)
+
+    def up(self, x: float, y: float) -> None:
+        self._send("mouseReleased", x, y, False)
+
+    def close(self) -> None:
+        self._socket.close()
 
 
 # ---- a notebook in a page ---------------------------------------------------------------------------
