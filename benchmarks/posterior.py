@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import pathlib
 import time
 
@@ -65,6 +66,14 @@ def widget_run(args: tuple, chains: int, warmup: int, samples: int) -> dict[str,
     started = time.perf_counter()
     post = jaxwidgets.Posterior(model, *args, num_chains=chains, num_warmup=warmup, num_samples=samples)
     constructed = time.perf_counter()
+    sent: dict[str, float] = {}  # message type -> when the first one went to the page
+    send = post.send
+
+    def timed_send(content: dict, buffers: list | None = None) -> None:
+        sent.setdefault(content.get("type", ""), time.perf_counter())
+        send(content, buffers)
+
+    post.send = timed_send  # type: ignore[method-assign]
     while post.status == "compiling":
         time.sleep(0.001)
     compiled = time.perf_counter()
@@ -77,6 +86,7 @@ def widget_run(args: tuple, chains: int, warmup: int, samples: int) -> dict[str,
     return {
         "construct_s": constructed - started,
         "compile_s": compiled - constructed,
+        "first_warmup_draws_after_compile_s": sent.get("warmup", math.nan) - compiled,
         "first_draws_after_compile_s": first_draws - compiled,
         "sampling_s": done - compiled,
     }
@@ -112,7 +122,11 @@ def main() -> None:
     construct, compile_s = widget["construct_s"], widget["compile_s"]
     print(f"jaxwidgets.Posterior      construct {construct:.2f} s, compile {compile_s:.2f} s")
     print(
-        f"  first draws on screen   {widget['first_draws_after_compile_s']:7.2f} s after compilation "
+        f"  first draws sent        {widget['first_warmup_draws_after_compile_s']:7.2f} s after compilation "
+        "(warm-up draws, shown faded while warm-up lasts)"
+    )
+    print(
+        f"  first posterior draws   {widget['first_draws_after_compile_s']:7.2f} s after compilation "
         "(the end of warm-up)"
     )
     print(f"  all draws               {widget['sampling_s']:7.2f} s after compilation")

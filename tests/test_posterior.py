@@ -114,6 +114,22 @@ def test_draws_messages_carry_only_new_draws_as_binary_buffers(post):
     assert replay["draws"]["shape"] == [2, 1500, 1]
 
 
+def test_warmup_steps_stream_as_warmup_messages_and_never_enter_the_draws(post):
+    page = Page(post)
+    post.set_control("prior_scale", 1.5)
+    post.wait()
+    warmups = [(content, buffers) for content, buffers in page.replies if content["type"] == "warmup"]
+    firsts = [content["iteration"] for content, _ in warmups]
+    lengths = [content["draws"]["shape"][1] for content, _ in warmups]
+    # Every warm-up step once, in order, and nothing after warm-up.
+    assert firsts == list(np.cumsum([0, *lengths[:-1]])) and sum(lengths) == post.num_warmup
+    assert all(content["draws"]["shape"][0] == post.num_chains for content, _ in warmups)
+    first_draws = next(i for i, (content, _) in enumerate(page.replies) if content["type"] == "draws")
+    last_warmup = max(i for i, (content, _) in enumerate(page.replies) if content["type"] == "warmup")
+    assert last_warmup <= first_draws
+    assert post.draws["mu"].shape == (2, 1500)  # warm-up steps are not draws
+
+
 def test_bad_page_requests_are_refused(post):
     page = Page(post)
     assert page.request("control", name="nope", value=1.0)["type"] == "error"

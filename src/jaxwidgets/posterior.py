@@ -23,6 +23,8 @@ from .kernels.posterior import Chunk, StreamingSampler
 
 _PROGRESS_SECONDS = 0.2
 _SUMMARY_SECONDS = 0.5
+# The live table may take at most this share of the sampling time (arviz's summary grows with the draws).
+_SUMMARY_SHARE = 0.04
 _CONTROL = re.compile(r"^(?P<name>[A-Za-z_]\w*)(?:\[(?P<index>\d+)\])?$")
 
 
@@ -321,6 +323,7 @@ class Posterior(JaxWidget):
         self._warmup_done = 0
         self._divergences = np.zeros(chains, int)
         self._last_progress = self._last_summary = 0.0
+        self._summary_cost = 0.0
         self._density_ranges: list[tuple[float, float]] | None = None
         self._last_curves: np.ndarray | None = None
         self._density = {}
@@ -329,9 +332,18 @@ class Posterior(JaxWidget):
         return self._count >= self.num_samples
 
     def _append(self, chunk: Chunk) -> None:
-        """Keep the post-warm-up draws of a chunk (up to num_samples), send them, update the progress."""
+        """Keep the post-warm-up draws of a chunk (up to num_samples), send them, update the progress.
+
+        Warm-up steps are sent too, as "warmup" messages the page shows faded while warm-up lasts, so the
+        chains are seen exploring from the first chunk on; they never enter ``draws``, ``idata`` or the table.
+        """
         sampling = chunk.iteration >= self.num_warmup
         self._warmup_done = min(self.num_warmup, int(chunk.iteration[-1]) + 1)
+        if not sampling.all():
+            warm = np.swapaxes(chunk.draws[~sampling], 0, 1)
+            records, buffers = pack_arrays(draws=warm)
+            first = int(chunk.iteration[~sampling][0])
+            self.send({"type": "warmup", "run": self._run, "iteration": first, **records}, buffers)
         draws = np.swapaxes(chunk.draws[sampling], 0, 1)[:, : self.num_samples - self._count]
         diverging = np.swapaxes(chunk.diverging[sampling], 0, 1)[:, : draws.shape[1]].astype(np.int32)
         if draws.shape[1]:
@@ -381,11 +393,13 @@ class Posterior(JaxWidget):
 
     def _publish_summary(self, force: bool = False) -> None:
         now = time.monotonic()
-        if self._count < 4 or not (force or now - self._last_summary >= _SUMMARY_SECONDS):
+        interval = max(_SUMMARY_SECONDS, self._summary_cost / _SUMMARY_SHARE)
+        if self._count < 4 or not (force or now - self._last_summary >= interval):
             return
-        self._last_summary = now
         draws = np.concatenate(self._draw_chunks, axis=1)
         self.set_trait("summary", summary_rows(self.sites, draws))
+        self._last_summary = time.monotonic()
+        self._summary_cost = self._last_summary - now
 
     def _publish_curves(self) -> None:
         if self._curve is None or self._curve_x is None:
