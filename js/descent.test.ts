@@ -345,6 +345,42 @@ describe("Descent view", () => {
     expect(model.sent.filter((m) => m.type === "reset_view")).toHaveLength(2);
   });
 
+  it("after a kernel restart shows the disconnected banner, stops playing and refuses drags, clicks and sliders", async () => {
+    const model = makeModel();
+    const { el, root, handles, input, cleanup } = mount(model);
+    model.replyRuns(1);
+    await nextFrame();
+    el.querySelector<HTMLButtonElement>("button.play")!.click();
+    const cancel = vi.spyOn(globalThis, "cancelAnimationFrame");
+    const sent = model.sent.length;
+    const handle = handles()[0]!;
+    const position = handle.getAttribute("aria-valuetext");
+    const path = root.querySelector(".path-line")!.getAttribute("d");
+    model.emit("comm_live_update");
+    expect(cancel).toHaveBeenCalled();
+    expect(root.querySelector(".jaxwidgets-disconnected")!.textContent).toContain("Disconnected from the kernel");
+    expect(root.classList.contains("disconnected")).toBe(true);
+    expect(handle.getAttribute("aria-disabled")).toBe("true");
+    expect(input("learning rate").disabled).toBe(true);
+    pressHandle(handle);
+    handle.dispatchEvent(pointer("pointermove", { clientX: 120, clientY: 200 }));
+    handle.dispatchEvent(pointer("pointerup"));
+    const svg = el.querySelector("svg")!;
+    svg.dispatchEvent(pointer("pointerdown", { clientX: 217, clientY: 163, shiftKey: true }));
+    svg.dispatchEvent(pointer("pointerup", { clientX: 217, clientY: 163, shiftKey: true }));
+    setRange(input("steps"), 5);
+    await new Promise((resolve) => setTimeout(resolve, STALE_FADE_MS + 30));
+    expect(handles()).toHaveLength(1);
+    expect(handle.getAttribute("aria-valuetext")).toBe(position);
+    expect(model.sent).toHaveLength(sent);
+    expect(model.saves).toBe(0);
+    // The last picture stays, solid.
+    expect(root.querySelector(".path-line")!.getAttribute("d")).toBe(path);
+    expect(root.querySelector(".overlay")!.classList.contains("provisional")).toBe(false);
+    cleanup();
+    expect(model.listenerCount()).toBe(0);
+  });
+
   it("cleans up every listener and the animation on removal", () => {
     const model = makeModel();
     const { el, cleanup } = mount(model);

@@ -196,6 +196,7 @@ class DescentView {
       onLayout: (width) => this.layoutBelow(width),
       paintOverlay: () => this.paintOverlay(),
       onMessage: (content, buffers) => this.message(content, buffers),
+      onDisconnect: () => this.disconnected(),
     });
     const plot = this.plot;
     this.pathsGroup = svgElement("g", { class: "paths" });
@@ -219,7 +220,7 @@ class DescentView {
 
     this.runsRequester = new Requester<RunsRequest>({
       type: "runs",
-      send: (m) => this.model.send(m),
+      send: (m) => plot.connection.send(m),
       onIdle: () => (this.desired = {}),
       maxInFlight: RUNS_IN_FLIGHT,
       client: plot.clientId,
@@ -247,6 +248,13 @@ class DescentView {
     this.runsRequester.dispose();
     for (const handle of this.handles) handle.destroy();
     this.plot.destroy();
+  }
+
+  /** The kernel is gone: nothing more to send, no animation or fade; the last picture stays. */
+  private disconnected(): void {
+    this.pause(false);
+    this.runsRequester.dispose();
+    this.clearFadeTimer();
   }
 
   // ---- controls ----------------------------------------------------------------------------------------

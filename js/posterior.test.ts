@@ -337,6 +337,30 @@ describe("Posterior view", () => {
     expect(el.querySelectorAll(".post-pair .contours path")).toHaveLength(0);
   });
 
+  it("after a kernel restart shows the disconnected banner, disables sliders and buttons, and sends nothing", async () => {
+    const model = makeModel();
+    const { el, root, cleanup } = mount(model);
+    model.replay(1, 1, 5);
+    await nextFrame();
+    const sent = model.sent.length;
+    model.emit("comm_live_update");
+    expect(root.querySelector(".jaxwidgets-disconnected")!.textContent).toContain("Run the cell again");
+    expect(root.classList.contains("disconnected")).toBe(true);
+    const slider = el.querySelector<HTMLInputElement>('input[type="range"]')!;
+    expect(slider.disabled).toBe(true);
+    expect(slider.getAttribute("aria-disabled")).toBe("true");
+    expect(el.querySelector<HTMLButtonElement>("button.run")!.disabled).toBe(true);
+    slider.dispatchEvent(new MouseEvent("pointerdown", { bubbles: true }));
+    slider.value = "3";
+    slider.dispatchEvent(new Event("input", { bubbles: true }));
+    el.querySelector<HTMLButtonElement>("button.run")!.click();
+    el.querySelector<HTMLButtonElement>("button.stop")!.click();
+    expect(model.sent).toHaveLength(sent);
+    expect(root.dataset.totalDraws).toBe("5"); // the last picture stays
+    cleanup();
+    expect(model.listenerCount()).toBe(0);
+  });
+
   it("cleans up every listener, frame and element; views of one model work independently", async () => {
     const model = makeModel();
     const a = mount(model);

@@ -11,6 +11,7 @@ import { asFloat32, type BinaryLike, decodeArray, decodeMessageArray, type Decod
 import { drawAxes } from "./lib/axes";
 import { createBanner } from "./lib/banner";
 import { makeNormalization } from "./lib/colormap";
+import { Connection } from "./lib/connection";
 import { type ContourLevel, contourLevels, gridToPixel, levelPath } from "./lib/contour";
 import { ControlQueue } from "./lib/control_queue";
 import { clear, htmlElement, observeWidth, svgElement } from "./lib/dom";
@@ -163,6 +164,8 @@ class PosteriorView {
   readonly root: HTMLDivElement;
   private readonly client: string;
   private readonly cleanups: (() => void)[] = [];
+  /** Requests go through `connection.send` (nothing is sent once the kernel connection is lost). */
+  private readonly connection: Connection;
 
   private readonly title: HTMLDivElement;
   private readonly banner = createBanner();
@@ -274,7 +277,9 @@ class PosteriorView {
     this.root.append(this.title, this.banner.element, header, this.progressBox, this.controlsBox, pairControls, plots, this.predictiveBox, this.table);
     el.append(this.root);
 
-    const send = (m: unknown): void => this.model.send(m);
+    this.connection = new Connection({ model, el, root: this.root, onLost: () => this.disposeRequesters() });
+    this.cleanups.push(() => this.connection.dispose());
+    const send = (m: unknown): void => this.connection.send(m);
     this.replayRequester = new Requester<{ client: string }>({ type: "replay", send });
     this.runRequester = new Requester<{ client: string }>({ type: "run", send });
     this.stopRequester = new Requester<{ client: string }>({ type: "stop", send });
@@ -312,6 +317,8 @@ class PosteriorView {
     this.dataChanged();
     updateSummaryTable(this.table, this.model.get("summary"));
     this.layout();
+    // Last: a view rendered after a kernel restart is disconnected at once, with every control built.
+    this.connection.watch();
     this.replayRequester.request({ client: this.client });
   }
 
@@ -319,9 +326,13 @@ class PosteriorView {
     if (this.frame !== null) cancelAnimationFrame(this.frame);
     this.frame = null;
     for (const cleanup of this.cleanups.splice(0)) cleanup();
+    this.disposeRequesters();
+    this.root.remove();
+  }
+
+  private disposeRequesters(): void {
     for (const requester of [this.replayRequester, this.runRequester, this.stopRequester]) requester.dispose();
     this.controls.dispose();
-    this.root.remove();
   }
 
   // ---- wiring --------------------------------------------------------------------------------------------

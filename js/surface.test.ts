@@ -302,6 +302,66 @@ describe("LossSurface view", () => {
     expect(Math.abs(request.x as number)).toBeLessThan(1e-9);
   });
 
+  it("after a kernel restart shows the disconnected banner, refuses drags, keys and zoom, and sends nothing", async () => {
+    const model = makeModel();
+    const { el, root, handle, cleanup } = mount(model);
+    model.replyProbe(1, 0.5, 1);
+    model.set("_surface", bowlSurface(20, 1));
+    await nextFrame();
+    const sent = model.sent.length;
+    const position = handle.getAttribute("aria-valuetext");
+    model.emit("comm_live_update"); // ipywidgets: comm_live = false
+    const banner = root.querySelector<HTMLElement>(".jaxwidgets-disconnected")!;
+    expect(banner.hidden).toBe(false);
+    expect(banner.textContent).toMatch(/^Disconnected from the kernel .*Run the cell again/);
+    expect(root.classList.contains("disconnected")).toBe(true);
+    expect(handle.getAttribute("aria-disabled")).toBe("true");
+    expect(root.querySelector<HTMLInputElement>('input[type="checkbox"]')!.disabled).toBe(true);
+    pressHandle(handle);
+    handle.dispatchEvent(pointer("pointermove", { clientX: 217, clientY: 163 }));
+    handle.dispatchEvent(pointer("pointerup"));
+    handle.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowLeft", bubbles: true }));
+    el.querySelector("svg")!.dispatchEvent(new WheelEvent("wheel", { clientX: 217, clientY: 163, deltaY: -100, bubbles: true, cancelable: true }));
+    await nextFrame();
+    expect(handle.getAttribute("aria-valuetext")).toBe(position);
+    expect(model.sent).toHaveLength(sent);
+    // The last picture stays.
+    expect(root.dataset.exactSeq).toBe("1");
+    expect(root.dataset.surfaceGeneration).toBe("1");
+    cleanup();
+    expect(model.listenerCount()).toBe(0);
+  });
+
+  it("after a kernel shutdown (model.send throws) the first move disconnects the view", () => {
+    const model = makeModel();
+    const { root, handle } = mount(model);
+    model.replyProbe(1, 0.5, 1);
+    const send = vi.spyOn(model, "send").mockImplementation(() => {
+      throw new Error("Cannot send");
+    });
+    vi.spyOn(console, "warn").mockImplementation(() => {});
+    pressHandle(handle);
+    handle.dispatchEvent(pointer("pointermove", { clientX: 217, clientY: 163 }));
+    const position = handle.getAttribute("aria-valuetext");
+    handle.dispatchEvent(pointer("pointermove", { clientX: 150, clientY: 100 }));
+    expect(send).toHaveBeenCalledTimes(1);
+    expect(handle.getAttribute("aria-valuetext")).toBe(position);
+    expect(root.classList.contains("disconnected")).toBe(true);
+    expect(handle.getAttribute("aria-disabled")).toBe("true");
+  });
+
+  it("a view rendered after the kernel restarted is disconnected at once and sends nothing", () => {
+    const model = makeModel();
+    const el = document.createElement("div");
+    el.classList.add("jupyter-widgets-disconnected"); // what ipywidgets puts on a view of a dead model
+    document.body.append(el);
+    const cleanup = widget.render({ model, el });
+    expect(el.querySelector(".jaxwidgets.disconnected .jaxwidgets-disconnected")).not.toBeNull();
+    expect(model.sent).toHaveLength(0);
+    cleanup();
+    expect(model.listenerCount()).toBe(0);
+  });
+
   it("follows a surface computed for another window when it has no view request under way", async () => {
     const model = makeModel();
     const { el } = mount(model);

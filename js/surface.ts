@@ -110,6 +110,7 @@ class SurfaceView {
       onScales: () => this.handle?.relayout(),
       paintOverlay: () => this.drawProbeFrame(),
       onMessage: (content, buffers) => this.message(content, buffers),
+      onDisconnect: () => this.probeRequester.dispose(),
     });
     const plot = this.plot;
     this.hessianBox = plot.checkbox("Hessian", "show_hessian");
@@ -142,7 +143,7 @@ class SurfaceView {
 
     this.probeRequester = new Requester<ProbeRequest>({
       type: "probe",
-      send: (m) => this.model.send(m),
+      send: (m) => plot.connection.send(m),
       maxInFlight: PROBE_IN_FLIGHT,
       client: plot.clientId,
     });

@@ -2,12 +2,14 @@
  * The LossSurface picture, shared by every widget that draws on a surface (LossSurface, Descent): title,
  * error banner, toolbar (log scale, reset view), heatmap on a canvas, contours, axes and colorbar in SVG,
  * wheel zoom / drag pan / double-click reset through the `view` and `reset_view` requests, theme and
- * sizing. A widget adds its own overlay (probe, paths, handles) into `overlay` and draws it in `paintOverlay`.
+ * sizing, and the disconnected state after a kernel restart (lib/connection.ts). A widget adds its own
+ * overlay (probe, paths, handles) into `overlay` and draws it in `paintOverlay`.
  */
 import { type BinaryLike, asFloat32, decodeArray } from "./arrays";
 import { drawAxes, drawColorbarAxis } from "./axes";
 import { createBanner } from "./banner";
 import { levels, makeNormalization, type Normalization } from "./colormap";
+import { Connection } from "./connection";
 import { type ContourLevel, contourLevels, gridToPixel, levelPath } from "./contour";
 import { htmlElement, observeWidth, svgElement } from "./dom";
 import { Requester } from "./flow";
@@ -70,6 +72,8 @@ export interface SurfacePlotOptions<T extends SurfaceModel> {
   paintOverlay(): void;
   /** Custom messages that are not view acknowledgements. */
   onMessage(content: unknown, buffers: readonly BinaryLike[]): void;
+  /** The kernel connection is lost: stop the widget's own requesters and timers (the plot greys itself). */
+  onDisconnect?(): void;
 }
 
 interface SharedWindow {
@@ -127,6 +131,8 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
   readonly id = ++instanceCount;
   /** This view's `client` id, sent with its requests; widgets use it for their own requesters too. */
   readonly clientId: string;
+  /** Requests go through `connection.send` (nothing is sent once the kernel connection is lost). */
+  readonly connection: Connection;
 
   private readonly options: SurfacePlotOptions<T>;
   private readonly shared: SharedWindow;
@@ -190,9 +196,19 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
     this.root.append(this.title, this.banner.element, this.toolbar, this.figure);
     this.el.append(this.root);
 
+    this.connection = new Connection({
+      model: this.model,
+      el: this.el,
+      root: this.root,
+      onLost: () => {
+        this.viewRequester.dispose();
+        this.options.onDisconnect?.();
+      },
+    });
+    this.cleanups.push(() => this.connection.dispose());
     this.viewRequester = new Requester<ViewRequest | { type: "reset_view" }>({
       type: "view",
-      send: (m) => this.model.send(m),
+      send: (m) => this.connection.send(m),
       onIdle: () => this.viewSettled(),
       client: this.clientId,
     });
@@ -219,10 +235,14 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
     this.logBox.checked = Boolean(this.model.get("log_scale"));
   }
 
-  /** First layout and surface: call once the widget has built its overlay. */
+  /**
+   * First layout and surface, and from now on the connection is watched: call once the widget has built its
+   * overlay and its requesters (a view rendered after a kernel restart is disconnected at once).
+   */
   start(): void {
     this.layout();
     this.surfaceChanged();
+    this.connection.watch();
   }
 
   destroy(): void {

@@ -138,6 +138,9 @@ export const STYLE = `
 .jaxwidgets-descent .loss-chart { display: block; margin-top: 6px; overflow: visible; }
 .jaxwidgets-descent .loss-line { fill: none; stroke-width: 1.8; stroke-linejoin: round; }
 .jaxwidgets-descent .step-marker { stroke: ${THEME.text}; stroke-width: 1; stroke-dasharray: 3 2; }
+.jaxwidgets.disconnected { cursor: not-allowed; }
+.jaxwidgets.disconnected > :not(.jaxwidgets-disconnected) { filter: grayscale(1); opacity: 0.45; pointer-events: none; }
+.jaxwidgets .jaxwidgets-disconnected { font-family: inherit; font-size: 1em; font-weight: 600; cursor: auto; }
 `;
 
 /** Add the widget stylesheet to `root` (per view: shadow roots, as in marimo, do not see document styles). */
