@@ -29,6 +29,14 @@ class FakeModel extends BaseFakeModel<PosteriorModel> {
       [new DataView(big, 8, values.byteLength), new DataView(big, 8 + values.byteLength, flags.byteLength)],
     );
   }
+  /** A warm-up message: `count` steps per chain from warm-up iteration `iteration`. */
+  warmup(run: number, iteration: number, count: number, chains = 2, sites = 2): void {
+    const values = drawValues(iteration, count, chains, sites);
+    this.custom(
+      { type: "warmup", run, iteration, draws: { buffer: 0, dtype: "float32", shape: [chains, count, sites] } },
+      [new DataView(values.buffer)],
+    );
+  }
   replay(seq: number, run: number, total: number, chains = 2, sites = 2, client?: string): void {
     const values = drawValues(0, total, chains, sites);
     const flags = new Int32Array(chains * total);
@@ -146,6 +154,29 @@ describe("Posterior view", () => {
     // Two messages, one frame: the picture is redrawn at most once per animation frame.
     expect(frames.filter((f) => f.total === 50)).toHaveLength(1);
     expect(frames.at(-1)!.time).toBeGreaterThan(0);
+  });
+
+  it("shows warm-up steps faded, labelled, until the run's first draws replace them", async () => {
+    const model = makeModel({ status: "warmup" });
+    const { root, frames } = mount(model);
+    model.replay(1, 1, 0);
+    model.warmup(1, 0, 50);
+    model.warmup(1, 50, 50);
+    await nextFrame();
+    expect(root.dataset.warmupShown).toBe("100");
+    expect(root.dataset.totalDraws).toBe("0");
+    expect(frames.at(-1)).toMatchObject({ run: 1, total: 0, warmup: 100 });
+    expect(root.querySelector(".warmup-note")?.textContent).toContain("warm-up");
+    model.warmup(0, 0, 50); // an older run's steps are dropped
+    model.draws(1, 0, 10);
+    await nextFrame();
+    expect(root.dataset.warmupShown).toBe("0");
+    expect(frames.at(-1)).toMatchObject({ run: 1, total: 10, warmup: 0 });
+    expect(root.querySelector(".warmup-note")).toBeNull();
+    model.custom({ type: "reset", run: 2 });
+    model.warmup(2, 0, 5);
+    await nextFrame();
+    expect(root.dataset.warmupShown).toBe("5");
   });
 
   it("drops draws of runs older than the newest reset and starts over on reset", async () => {

@@ -23,6 +23,7 @@ import {
   type ControlSpec,
   type DrawsFrameDetail,
   type DrawsMessage,
+  type WarmupMessage,
   hasData,
   hasDensity,
   parsePosteriorMessage,
@@ -34,6 +35,7 @@ import { FRAME_EVENT } from "./lib/protocol";
 import { type PlotRect, type PlotScales, plotScales } from "./lib/scale";
 import { createSummaryTable, updateSummaryTable } from "./lib/summary";
 import { injectStyle, readCanvasTheme, resolveColor, THEME } from "./lib/theme";
+import { WarmupTrail } from "./lib/warmup";
 
 type Model = AnyModel<PosteriorModel>;
 type Range = [number, number];
@@ -70,6 +72,7 @@ export const STYLE = `
 .jaxwidgets-posterior button:disabled { opacity: 0.5; cursor: default; }
 .jaxwidgets-posterior .post-progress { display: grid; grid-template-columns: auto minmax(80px, 1fr) auto; gap: 2px 8px; align-items: center; margin: 0 0 6px; max-width: 560px; }
 .jaxwidgets-posterior .chain-label { display: inline-flex; align-items: center; gap: 5px; white-space: nowrap; font-size: 0.92em; }
+.jaxwidgets-posterior .warmup-note { color: var(--jp-ui-font-color2, #666); font-style: italic; font-size: 0.92em; }
 .jaxwidgets-posterior .chain-swatch { display: inline-block; width: 10px; height: 10px; border-radius: 50%; }
 .jaxwidgets-posterior .track { position: relative; height: 8px; border-radius: 4px; overflow: hidden; background: ${THEME.plotBackground}; border: 1px solid ${THEME.border}; }
 .jaxwidgets-posterior .track .warm, .jaxwidgets-posterior .track .draws { position: absolute; top: 0; bottom: 0; }
@@ -199,6 +202,8 @@ class PosteriorView {
   private readonly held = new Set<string>();
 
   readonly store = new DrawStore();
+  /** Warm-up steps of the current run, shown faded until its first draws arrive. */
+  private readonly warmupTrail = new WarmupTrail();
   private curves: Curves | null = null;
   private density: Density | null = null;
   private data: { x: Float32Array; y: Float32Array | null; kind: "points" | "histogram" } | null = null;
@@ -211,6 +216,7 @@ class PosteriorView {
   private domain: { key: string; x: Range | null; y: Range | null } = { key: "", x: null, y: null };
   private frame: number | null = null;
   private announcedVersion = -1;
+  private announcedWarmup = -1;
   private drawnAxesKey = "";
 
   constructor(model: Model, el: HTMLElement) {
@@ -359,6 +365,7 @@ class PosteriorView {
     if (message === null) return;
     switch (message.type) {
       case "reset":
+        this.warmupTrail.reset(message.run);
         if (this.store.reset(message.run)) {
           if (this.curves && this.curves.run < message.run) this.curves = null;
           this.invalidate();
@@ -366,6 +373,9 @@ class PosteriorView {
         return;
       case "draws":
         this.draws(message, buffers);
+        return;
+      case "warmup":
+        this.warmup(message, buffers);
         return;
       case "curves": {
         if (message.run < this.store.run) return;
@@ -395,6 +405,17 @@ class PosteriorView {
     if (message.run < this.store.run) return; // an older run: dropped without decoding
     const block = drawBlock(message.run, message.offset, decodeMaybe(message.draws, buffers), decodeMaybe(message.diverging, buffers));
     if (block && this.store.append(block)) this.invalidate();
+  }
+
+  private warmup(message: WarmupMessage, buffers: readonly BinaryLike[]): void {
+    if (message.run < this.store.run) return;
+    const steps = decodeMaybe(message.draws, buffers);
+    if (steps && this.warmupTrail.append(message.run, message.iteration, asFloat32(steps).data, steps.shape)) this.invalidate();
+  }
+
+  /** Warm-up steps are shown while the current run has no draws yet. */
+  private showingWarmup(): boolean {
+    return this.store.total === 0 && this.warmupTrail.count > 0 && this.warmupTrail.run >= this.store.run;
   }
 
   private replay(reply: ReplayReply, buffers: readonly BinaryLike[]): void {
@@ -685,26 +706,39 @@ class PosteriorView {
     this.drawPair(ix, iy);
     this.drawTraces(ix, iy);
     this.drawPredictive();
-    if (this.store.version !== this.announcedVersion) {
+    const warmup = this.showingWarmup() ? this.warmupTrail.lastIteration : -1;
+    if (this.store.version !== this.announcedVersion || warmup !== this.announcedWarmup) {
       this.announcedVersion = this.store.version;
+      this.announcedWarmup = warmup;
       const data = this.root.dataset;
       data.totalDraws = String(this.store.total);
+      data.warmupShown = String(warmup >= 0 ? this.warmupTrail.count : 0);
       data.run = String(this.store.run);
-      const detail: DrawsFrameDetail = { kind: "draws", run: this.store.run, total: this.store.total, time: performance.now() };
+      const detail: DrawsFrameDetail = {
+        kind: "draws",
+        run: this.store.run,
+        total: this.store.total,
+        warmup: warmup >= 0 ? this.warmupTrail.count : 0,
+        time: performance.now(),
+      };
       this.root.dispatchEvent(new CustomEvent(FRAME_EVENT, { detail, bubbles: true }));
     }
   }
 
   /** Grow the pair domain to hold every draw (and the density grid); start afresh on a new run or pair. */
   private updateDomain(ix: number, iy: number): void {
-    const key = `${this.store.run}|${ix}|${iy}`;
+    // Warm-up wanders wider than the posterior: the first draws start a fresh domain.
+    const warm = this.showingWarmup();
+    const key = `${this.store.run}|${ix}|${iy}|${warm ? "warm-up" : "draws"}`;
     if (this.domain.key !== key) this.domain = { key, x: null, y: null };
     const store = this.store;
     const dense = this.densityForPair();
     const densityX = dense ? (dense.transposed ? dense.density.yRange : dense.density.xRange) : null;
     const densityY = dense ? (dense.transposed ? dense.density.xRange : dense.density.yRange) : null;
-    const dataX = ix >= 0 && store.total > 0 ? store.extent(ix) : null;
-    const dataY = iy >= 0 && store.total > 0 ? store.extent(iy) : null;
+    const extent = (index: number): Range | null =>
+      index < 0 ? null : store.total > 0 ? store.extent(index) : warm ? this.warmupTrail.extent(index) : null;
+    const dataX = extent(ix);
+    const dataY = extent(iy);
     const grow = (current: Range | null, data: Range | null, density: Range | null): Range | null => {
       const wanted = union(density, data ? padded(data) : null);
       if (!wanted) return current;
@@ -719,8 +753,9 @@ class PosteriorView {
 
   private updateLegend(): void {
     const chains = this.store.chains || this.model.get("num_chains") || 0;
-    if (this.legend.dataset.chains === String(chains)) return;
-    this.legend.dataset.chains = String(chains);
+    const key = `${chains}|${this.showingWarmup()}`;
+    if (this.legend.dataset.key === key) return;
+    this.legend.dataset.key = key;
     clear(this.legend);
     for (let c = 0; c < chains; c++) {
       const entry = htmlElement("span", { class: "chain-label" });
@@ -730,6 +765,7 @@ class PosteriorView {
     const divergent = htmlElement("span", {});
     divergent.append(htmlElement("span", { class: "divergent-mark" }, "×"), " divergent");
     this.legend.append(divergent);
+    if (this.showingWarmup()) this.legend.append(htmlElement("span", { class: "warmup-note" }, "faded: warm-up steps (adapting, not draws)"));
   }
 
   private context(canvas: HTMLCanvasElement, width: number, height: number): CanvasRenderingContext2D | null {
@@ -783,6 +819,7 @@ class PosteriorView {
       }
     }
     const store = this.store;
+    if (ix >= 0 && iy >= 0 && this.showingWarmup()) this.drawWarmup(ctx, scales, g.main, ix, iy);
     if (ix < 0 || iy < 0 || store.total === 0) return;
     ctx.save();
     ctx.beginPath();
@@ -824,6 +861,26 @@ class PosteriorView {
     ctx.stroke();
     ctx.restore();
     this.drawMarginals(ctx, ix, iy, xDomain, yDomain);
+  }
+
+  /** The warm-up steps held, faded small dots in chain colours (no marginals: they are not draws). */
+  private drawWarmup(ctx: CanvasRenderingContext2D, scales: PlotScales, clip: PlotRect, ix: number, iy: number): void {
+    const trail = this.warmupTrail;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(clip.left, clip.top, clip.width, clip.height);
+    ctx.clip();
+    ctx.globalAlpha = 0.3;
+    for (let c = 0; c < trail.chains; c++) {
+      ctx.fillStyle = chainColor(c);
+      const rows = trail.values[c]!;
+      for (let i = 0, k = 0; i < trail.count; i++, k += trail.sites) {
+        const px = scales.x(rows[k + ix]!);
+        const py = scales.y(rows[k + iy]!);
+        if (Number.isFinite(px) && Number.isFinite(py)) ctx.fillRect(px - 1, py - 1, 2, 2);
+      }
+    }
+    ctx.restore();
   }
 
   /** Histograms of the two pair sites per chain, as step lines on the top and right edges. */

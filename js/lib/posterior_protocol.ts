@@ -77,6 +77,14 @@ export interface DrawsMessage {
   diverging?: BufferRecord;
 }
 
+/** Warm-up steps [chains, length, sites] from warm-up iteration `iteration` on: shown faded, never draws. */
+export interface WarmupMessage {
+  type: "warmup";
+  run: number;
+  iteration: number;
+  draws: BufferRecord;
+}
+
 export interface CurvesMessage {
   type: "curves";
   run: number;
@@ -109,7 +117,7 @@ export interface PosteriorErrorReply {
   message: string;
 }
 
-export type PosteriorMessage = ResetMessage | DrawsMessage | CurvesMessage | ReplayReply | AckReply | PosteriorErrorReply;
+export type PosteriorMessage = ResetMessage | DrawsMessage | WarmupMessage | CurvesMessage | ReplayReply | AckReply | PosteriorErrorReply;
 
 function isRecord(value: unknown): value is BufferRecord {
   if (typeof value !== "object" || value === null) return false;
@@ -128,6 +136,8 @@ export function parsePosteriorMessage(content: unknown): PosteriorMessage | null
       return run ? (content as ResetMessage) : null;
     case "draws":
       return run && typeof m.offset === "number" && isRecord(m.draws) ? (content as DrawsMessage) : null;
+    case "warmup":
+      return run && typeof m.iteration === "number" && isRecord(m.draws) ? (content as WarmupMessage) : null;
     case "curves":
       return run && isRecord(m.x) && isRecord(m.curves) ? (content as CurvesMessage) : null;
     case "replay":
@@ -148,5 +158,7 @@ export interface DrawsFrameDetail {
   kind: "draws";
   run: number;
   total: number;
+  /** Warm-up steps shown per chain (0 once draws arrived). */
+  warmup: number;
   time: number;
 }

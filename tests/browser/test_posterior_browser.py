@@ -17,11 +17,14 @@ RUN_CELLS_JS = """async (indices) => {
     }
 }"""
 
-# Records every draw count the widget shows, to see draws arrive before sampling ends.
+# Records every draw count (and warm-up steps shown) the widget paints: draws must arrive before the end.
 RECORD_TOTALS_JS = """() => {
     window.__totals = [];
+    window.__warmups = [];
     document.addEventListener('jaxwidgets:frame', (e) => {
-        if (e.detail.kind === 'draws') window.__totals.push(e.detail.total);
+        if (e.detail.kind !== 'draws') return;
+        window.__totals.push(e.detail.total);
+        window.__warmups.push(e.detail.warmup);
     }, true);
 }"""
 
@@ -42,13 +45,19 @@ def test_draws_stream_in_and_a_slider_drag_restarts_the_chains(open_notebook: An
     page = notebook.page
     page.evaluate(RECORD_TOTALS_JS)
     page.evaluate(RUN_CELLS_JS, banana_cell_indices(notebook))
-    notebook.python("curved.wait()", timeout=180)
     root = page.locator(POSTERIOR)
+    page.wait_for_function(
+        "() => (window.__warmups || []).some((n) => n > 0)", timeout=180_000
+    )  # warm-up steps are on screen before any draw
+    root.screenshot(path=str(artifacts / "posterior_warmup.png"))
+    notebook.python("curved.wait()", timeout=180)
     page.wait_for_function(
         "(el) => Number(el.dataset.totalDraws) === 1000", arg=root.element_handle(), timeout=30_000
     )
-    totals = page.evaluate("window.__totals")
+    totals, warmups = page.evaluate("[window.__totals, window.__warmups]")
     assert any(0 < total < 1000 for total in totals), f"no partial draws were shown: {totals}"
+    first_draws = next(i for i, total in enumerate(totals) if total > 0)
+    assert any(warmups[:first_draws]) and not any(warmups[first_draws:]), (totals, warmups)
     before = notebook.value("float(curved.draws['v'].mean())")
     assert before > 0.3  # the banana bends upwards: E[v] = curvature * (E[u^2] - 1) > 0
     root.screenshot(path=str(artifacts / "posterior_banana.png"))
