@@ -50,6 +50,8 @@ class _Range(traitlets.TraitType[tuple[float, float], Any]):
     def validate(self, obj: Any, value: Any) -> tuple[float, float]:
         if not isinstance(value, list | tuple) or len(value) != 2:
             self.error(obj, value)
+        if any(isinstance(v, bool | str) for v in value):  # float(True) and float("1") would pass
+            self.error(obj, value)
         try:
             pair = (float(value[0]), float(value[1]))
             return check_range(self.name or "range", pair, traitlets.TraitError)
