@@ -378,10 +378,9 @@ def measure(
     name: str,
     make: Callable[[lab.Notebook], Subject],
     args: argparse.Namespace,
-    debugging_port: int,
 ) -> dict[str, Any]:
     notebook = lab.Notebook.open(context, server, name)
-    mouse = lab.FreeMouse(debugging_port, notebook.page.url)
+    mouse = lab.FreeMouse(notebook.page)
     try:
         notebook.run_all()
         subject = make(notebook)
@@ -493,17 +492,13 @@ def main() -> None:
             for subject in subjects:
                 notebook, cells, _ = SCENARIOS[scenario][subject]
                 write_notebook(root / notebook, cells)
-        port = lab.free_port()
-        with (
-            lab.jupyter_lab(root, work) as server,
-            lab.chromium(work / "chromium", executable, debugging_port=port) as context,
-        ):
+        with lab.jupyter_lab(root, work) as server, lab.chromium(work / "chromium", executable) as context:
             context.add_init_script(INSTRUMENT_JS)
             for scenario in scenarios:
                 results[scenario] = {}
                 for subject in subjects:
                     notebook, _, make = SCENARIOS[scenario][subject]
-                    results[scenario][subject] = measure(context, server, notebook, make, args, port)
+                    results[scenario][subject] = measure(context, server, notebook, make, args)
 
     for scenario in scenarios:
         print(f"\n{SCENARIOS[scenario]['title']}\n")

@@ -162,22 +162,23 @@ def chromium_executable() -> str | None:
 
 
 @contextmanager
-def chromium(user_data_dir: Path, executable: str, debugging_port: int | None = None) -> Iterator[Any]:
+def chromium(user_data_dir: Path, executable: str) -> Iterator[Any]:
     """A headless Chromium as a Playwright BrowserContext; closed (and so ended) on exit.
 
-    ``debugging_port``: also serve the DevTools protocol on 127.0.0.1 at that port (for ``FreeMouse``).
+    It also serves the DevTools protocol on 127.0.0.1 at ``context.debugging_port``, for ``FreeMouse``.
     """
     from playwright.sync_api import sync_playwright
 
-    args = CHROMIUM_FLAGS + ([f"--remote-debugging-port={debugging_port}"] if debugging_port else [])
+    port = free_port()
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             str(user_data_dir),
             executable_path=executable,
             headless=True,
-            args=args,
+            args=[*CHROMIUM_FLAGS, f"--remote-debugging-port={port}"],
             viewport=VIEWPORT,
         )
+        context.debugging_port = port
         try:
             yield context
         finally:
@@ -189,16 +190,17 @@ class FreeMouse:
 
     Playwright's ``mouse.move`` waits until the page has handled each move, so a busy page slows the mouse
     down and a drag can never outrun the page. This sends DevTools ``Input.dispatchMouseEvent`` over its own
-    connection (``chromium(debugging_port=...)``) and never waits for the answers: Chromium queues and
+    connection (``chromium()`` serves one) and never waits for the answers: Chromium queues and
     coalesces the moves as it does a hardware mouse's.
     """
 
-    def __init__(self, debugging_port: int, page_url: str) -> None:
+    def __init__(self, page: Any) -> None:
         import websocket  # websocket-client, a jupyter_server dependency
 
-        with urllib.request.urlopen(f"http://127.0.0.1:{debugging_port}/json/list", timeout=10) as reply:
+        port = page.context.debugging_port
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as reply:
             targets = json.load(reply)
-        target = next(t for t in targets if t.get("type") == "page" and t.get("url") == page_url)
+        target = next(t for t in targets if t.get("type") == "page" and t.get("url") == page.url)
         self._socket = websocket.create_connection(target["webSocketDebuggerUrl"], suppress_origin=True)
         self._ids = iter(range(1, 1 << 62))
         self._drain = threading.Thread(target=self._read_answers, daemon=True)

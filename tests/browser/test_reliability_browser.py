@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from .lab import SETTLED_JS, LabServer, Notebook, centre, wait_exact_at
+from .lab import SETTLED_JS, FreeMouse, LabServer, Notebook, centre, wait_exact_at
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -243,24 +243,28 @@ def write_notebook(path: Any) -> None:
 # ---- the measurements, shared with benchmarks/reliability.py --------------------------------------------
 
 
+STORM_INTERVAL = 0.004  # seconds between storm moves: 250 moves/s, four per animation frame
+
+
 def storm(session: Session, widget: Widget, moves: int) -> dict[str, Any]:
-    """Hold the button on the handle and send ``moves`` pointer moves as fast as the page takes them."""
+    """Hold the button on the handle and send ``moves`` pointer moves at 250/s, never waiting for the page."""
     widget.root.scroll_into_view_if_needed()
     to_data, data_per_pixel = widget.calibrate()
     cx, cy = widget.place(0.5, -0.5)
     session.requests(widget)  # zero the kernel's counters
     session.reset()
     page = session.page
-    page.mouse.move(cx, cy)
-    page.mouse.down()
+    mouse = FreeMouse(page)
+    mouse.down(cx, cy)
+    last = (cx + 25.0, cy - 35.0)
     try:
         started = time.perf_counter()
         for k in range(moves):
             # A growing, then shrinking, spiral around the start: every move goes somewhere new.
             angle, radius = 0.37 * k, 60 * math.sin(math.pi * (k + 1) / (moves + 1)) + 3
-            page.mouse.move(cx + radius * math.cos(angle), cy + radius * math.sin(angle))
-        last = (cx + 25.0, cy - 35.0)
-        page.mouse.move(*last)
+            mouse.move(cx + radius * math.cos(angle), cy + radius * math.sin(angle))
+            time.sleep(max(0.0, started + (k + 1) * STORM_INTERVAL - time.perf_counter()))
+        mouse.move(*last)
         storm_seconds = time.perf_counter() - started
         during = session.counters()
         widget.wait_settled()
@@ -270,7 +274,8 @@ def storm(session: Session, widget: Widget, moves: int) -> dict[str, Any]:
         exact = widget.exact()
         handle = widget.last_move()
     finally:
-        page.mouse.up()
+        mouse.up(*last)
+        mouse.close()
     expected = to_data(*last)
     requests = session.requests(widget)
     return {
