@@ -416,7 +416,7 @@ def rows(results: dict[str, Any]) -> list[tuple[str, float | None, float | None,
     empty = {"single": {"exact_ms": {"p50": None, "p95": None, "max": None},
                         "provisional_ms": {"p50": None, "p95": None}},
              "continuous": {"exact_per_s": None, "provisional_per_s": None, "pointer_moves_per_s": None,
-                            "final_frame_ms": None}}  # fmt: skip
+                            "mouse_moves_sent_per_s": None, "final_frame_ms": None}}  # fmt: skip
     jw, ia = results.get("jaxwidgets", empty), results.get("interact", empty)
     ms = lambda r, stat: r["single"]["exact_ms"][stat]  # noqa: E731
     return [

@@ -26,6 +26,7 @@ import {
   type SurfaceModel,
 } from "./lib/protocol";
 import { replyIsFor, SurfacePlot } from "./lib/surface_plot";
+import { sharedState } from "./lib/shared";
 
 type Model = AnyModel<SurfaceModel>;
 
@@ -56,21 +57,10 @@ interface ProbeReading {
   hessian: [number, number, number] | null;
 }
 
-/**
- * Where the views of one model on this page left the probe: the page moves it by messages and Python does
- * not echo it back, so a view rendered later would read a stale trait. Shared per model object.
- */
-const probeByModel = new WeakMap<object, { probe?: Pair }>();
-
-function sharedState(model: object): { probe?: Pair } {
-  let state = probeByModel.get(model);
-  if (!state) probeByModel.set(model, (state = {}));
-  return state;
-}
-
 class SurfaceView {
   private readonly model: Model;
   private readonly plot: SurfacePlot;
+  /** Where the views of this widget left the probe (Python does not echo page moves back). */
   private readonly shared: { probe?: Pair };
   private readonly hessianBox: HTMLInputElement;
   private readonly overlay: SVGGElement;
@@ -97,7 +87,7 @@ class SurfaceView {
 
   constructor(model: Model, el: HTMLElement) {
     this.model = model;
-    this.shared = sharedState(model);
+    this.shared = sharedState<{ probe: Pair }>(model);
     this.plot = new SurfacePlot({
       model,
       el,

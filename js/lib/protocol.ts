@@ -46,6 +46,8 @@ export interface SurfaceModel {
   title: string;
   error: string;
   _surface: SurfaceState | Record<string, never>;
+  /** This widget's id, the same in every view (src/jaxwidgets/_base.py). */
+  _instance?: string;
 }
 
 export function hasSurface(state: SurfaceModel["_surface"] | null | undefined): state is SurfaceState {

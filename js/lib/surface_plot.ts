@@ -19,6 +19,7 @@ import { type AnyModel, hasSurface, type SurfaceModel, type SurfaceState, type V
 import { type PlotRect, type PlotScales, plotScales } from "./scale";
 import { injectStyle, readCanvasTheme, resolveColor } from "./theme";
 import { attachPanZoom, sameWindow, type ViewWindow } from "./view";
+import { sharedState } from "./shared";
 
 export const LAYOUT = {
   marginLeft: 62,
@@ -76,18 +77,6 @@ export interface SurfacePlotOptions<T extends SurfaceModel> {
   onDisconnect?(): void;
 }
 
-interface SharedWindow {
-  window?: ViewWindow;
-}
-/** The window the views of one model show: Python does not echo page zooms back, so later views read it here. */
-const windowByModel = new WeakMap<object, SharedWindow>();
-
-function sharedWindow(model: object): SharedWindow {
-  let state = windowByModel.get(model);
-  if (!state) windowByModel.set(model, (state = {}));
-  return state;
-}
-
 let instanceCount = 0;
 
 /** A per-view id for the `client` field of requests (Python echoes it in the reply). */
@@ -135,7 +124,8 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
   readonly connection: Connection;
 
   private readonly options: SurfacePlotOptions<T>;
-  private readonly shared: SharedWindow;
+  /** The window the views of this widget show (Python does not echo page zooms back). */
+  private readonly shared: { window?: ViewWindow };
   private readonly cleanups: (() => void)[] = [];
   private readonly logBox: HTMLInputElement;
   private readonly clipRect: SVGRectElement;
@@ -162,7 +152,7 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
     this.model = options.model;
     this.el = options.el;
     this.doc = options.el.ownerDocument;
-    this.shared = sharedWindow(options.model);
+    this.shared = sharedState<{ window: ViewWindow }>(options.model);
     this.clientId = newClientId(options.kind, this.id);
     this.window = this.shared.window ?? { x: this.model.get("x_range"), y: this.model.get("y_range") };
     this.scales = plotScales(this.window.x, this.window.y, this.rect);

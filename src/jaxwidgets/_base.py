@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import threading
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar
@@ -41,6 +42,12 @@ class JaxWidget(anywidget.AnyWidget):
     """
 
     error = traitlets.Unicode("", help="Why the last operation failed ('' when all is well).").tag(sync=True)
+    # One id per widget, the same in all its views: the page keys the state views share by it (lib/shared.ts).
+    _instance = traitlets.Unicode(read_only=True).tag(sync=True)
+
+    @traitlets.default("_instance")
+    def _new_instance_id(self) -> str:
+        return uuid.uuid4().hex
 
     _request_handlers: ClassVar[dict[str, str]] = {}
 
