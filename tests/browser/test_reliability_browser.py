@@ -512,3 +512,36 @@ def test_close_leaves_no_thread(session: Session) -> None:
     assert len(notebook.value("_alive")) <= len(before) + 1  # the worker ends by itself once idle
     after = notebook.value("sorted(t.name for t in threading.enumerate() if t.name.startswith('jaxwidgets'))")
     assert after == before
+
+
+def test_a_view_opened_later_starts_where_the_others_are(session: Session) -> None:
+    """A new view reads the probe the page moved (Python does not echo it) and does not move it back."""
+    first = session.widget("twin", "twin views", view=0)
+    first.root.scroll_into_view_if_needed()
+    start = first.place(0.25, -0.75)
+    page = session.page
+    page.mouse.move(*start)
+    page.mouse.down()
+    try:
+        page.mouse.move(start[0] - 50, start[1] + 30, steps=5)
+        first.wait_settled()
+    finally:
+        page.mouse.up()
+    python = first.python_position()
+    page.evaluate(
+        """async (path) => {
+            const panel = [...window.jupyterapp.shell.widgets('main')].find((w) => w.context?.path === path);
+            panel.content.activeCellIndex = 2;  // the twin cell
+            await window.jupyterapp.commands.execute('notebook:create-output-view');
+        }""",
+        session.notebook.path,
+    )
+    views = page.locator(".jaxwidgets-surface").filter(has_text="twin views")
+    try:
+        page.wait_for_function("(n) => document.querySelectorAll('.jaxwidgets-surface').length > n", arg=5)
+        late = views.nth(views.count() - 1)
+        wait_exact_at(page, late, *python, timeout=15)
+        page.wait_for_timeout(500)
+        assert first.python_position() == pytest.approx(python, abs=1e-9)
+    finally:
+        page.evaluate("() => window.jupyterapp.shell.currentWidget?.close()")
