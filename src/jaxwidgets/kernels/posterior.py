@@ -60,6 +60,9 @@ class StreamingSampler:
             raise ValueError(f"algorithm must be 'NUTS' or 'HMC', got {algorithm!r}")
         self.model, self.model_kwargs = model, model_kwargs
         self.num_chains, self.num_warmup, self.chunk_length = num_chains, num_warmup, chunk_length
+        # Initialised chain by chain, so its sample step is the unbatched one: chains are stepped one after
+        # the other (lax.map), not vmapped, because a vmapped NUTS step runs every chain for as long as the
+        # longest tree of any of them (seed model, 2 chains: sampling took 31 s vmapped, 15 s mapped).
         self.kernel = (NUTS if algorithm == "NUTS" else HMC)(model)
         self._first_state: Any = None
         self._requested_sites = sites
@@ -74,7 +77,8 @@ class StreamingSampler:
         """Initial state of every chain; traces the model, so bad models fail here with a readable reason."""
         keys = jax.random.split(key, self.num_chains)
         try:
-            state = self.kernel.init(keys, self.num_warmup, None, model_args, self.model_kwargs)
+            chains = [self.kernel.init(k, self.num_warmup, None, model_args, self.model_kwargs) for k in keys]
+            state = jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), *chains)
         except Exception as exc:
             raise FunctionError(_model_message(exc)) from exc
         if not state.z:
@@ -120,18 +124,24 @@ class StreamingSampler:
         return self._restart(self._first_state, state, model_args)
 
     def _advance_impl(self, state: Any, model_args: tuple[Any, ...]) -> tuple[Any, Any]:
-        constrain = jax.vmap(self.kernel.postprocess_fn(model_args, self.model_kwargs))
+        constrain = self.kernel.postprocess_fn(model_args, self.model_kwargs)
 
         def step(current: Any, _: None) -> tuple[Any, tuple[jax.Array, jax.Array, jax.Array]]:
-            iteration = current.i[0]
+            iteration = current.i
             current = self.kernel.sample(current, model_args, self.model_kwargs)
             return current, (self._flatten(constrain(current.z)), current.diverging, iteration)
 
-        return jax.lax.scan(step, state, None, length=self.chunk_length)
+        def chain(chain_state: Any) -> tuple[Any, Any]:
+            return jax.lax.scan(step, chain_state, None, length=self.chunk_length)
+
+        state, (draws, diverging, iteration) = jax.lax.map(chain, state)
+        # (chains, length, ...) -> step-major (length, chains, ...), as Chunk documents.
+        return state, (jnp.swapaxes(draws, 0, 1), jnp.swapaxes(diverging, 0, 1), iteration[0])
 
     def _flatten(self, values: dict[str, jax.Array]) -> jax.Array:
+        """One chain's scalar quantities as a float32 row, in the order of ``site_names``."""
         columns = [
-            values[name] if index is None else values[name].reshape(self.num_chains, -1)[:, index]
+            values[name] if index is None else values[name].reshape(-1)[index]
             for name, index in self._columns
         ]
         return jnp.stack(columns, axis=-1).astype(jnp.float32)
