@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import subprocess
 import sys
@@ -64,9 +63,18 @@ def status(state: str, parent_id: str) -> list[bytes]:
     return SESSION.serialize(SESSION.msg("status", {"execution_state": state}, parent=parent))
 
 
+def run_to_end(coroutine: Any) -> Any:
+    """Run a coroutine that never waits, without an event loop (the browser tests keep one running)."""
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value
+    raise AssertionError("the coroutine waited for something")
+
+
 def test_connect_turns_nagle_off() -> None:
     conn = connection()
-    asyncio.run(conn.connect())
+    run_to_end(conn.connect())
     assert conn.websocket_handler.nodelay and conn.connected
 
 
