@@ -172,6 +172,9 @@ class DescentView {
   private desired: RunsRequest = {};
   /** Runs drawn, and whether they are exact for the inputs shown. */
   private runs: Runs | null = null;
+  /** What the drawn paths and legend were built for, so a drag updates them in place. */
+  private pathsKey = "";
+  private legendKey = "";
   private exact = false;
   private pending: { runs: Runs; exact: boolean } | null = null;
   private provisional = false;
@@ -624,13 +627,23 @@ class DescentView {
   private drawPaths(): void {
     const runs = this.runs;
     const group = this.pathsGroup;
-    group.replaceChildren();
-    if (!runs) return;
+    if (!runs) {
+      group.replaceChildren();
+      this.pathsKey = "";
+      return;
+    }
+    // During a drag only the coordinates change: update the elements in place instead of rebuilding them
+    // (DOM churn, not the path strings, was most of the page's work per reply).
+    const cuts = runs.starts.flatMap((_, s) => runs.names.map((_, o) => divergedAt(runs, s, o)));
+    const key = `${runs.starts.length}|${runs.names.join(",")}|${cuts.every((c) => c === null)}`;
+    const reuse = key === this.pathsKey && cuts.every((c) => c === null);
+    if (!reuse) group.replaceChildren();
+    this.pathsKey = key;
     const stride = Math.max(1, Math.ceil(runs.steps / MAX_MARKERS));
     runs.starts.forEach((_, s) => {
       runs.names.forEach((name, o) => {
         const color = colorOf(o);
-        const cut = divergedAt(runs, s, o);
+        const cut = cuts[s * runs.names.length + o]!;
         const last = cut === null ? runs.steps : cut - 1;
         let line = "";
         let dots = "";
@@ -642,6 +655,13 @@ class DescentView {
           line += `${t === 0 ? "M" : "L"}${px.toFixed(1)},${py.toFixed(1)}`;
           if (t > 0 && t % stride === 0) dots += `M${px.toFixed(1)},${py.toFixed(1)}h0`;
           end = [px, py];
+        }
+        if (reuse) {
+          const [halo, lineElement, steps] = group.children[s * runs.names.length + o]!.children;
+          halo!.setAttribute("d", line);
+          lineElement!.setAttribute("d", line);
+          steps!.setAttribute("d", dots);
+          return;
         }
         const path = svgElement("g", { class: "path" });
         path.dataset.optimizer = name;
@@ -708,6 +728,9 @@ class DescentView {
 
   private drawLegend(): void {
     const runs = this.runs;
+    const key = runs ? runs.names.map((name, o) => `${name}:${runs.rates[name]}:${divergenceText(runs, o)}`).join("|") : "";
+    if (key === this.legendKey && this.legend.childElementCount > 0) return;
+    this.legendKey = key;
     this.legend.replaceChildren();
     if (!runs) return;
     runs.names.forEach((name, o) => {

@@ -40,6 +40,8 @@ export class LossChart {
   private readonly axes: SVGGElement;
   private readonly marker: SVGLineElement;
   private width = 400;
+  /** What the axes were drawn for ("" before the first draw). */
+  private axesKey = "";
   private steps = 1;
   private yScale: ((v: number) => number) | null = null;
   /** Whether the y axis was log in the last draw (for tests and the page). */
@@ -58,7 +60,6 @@ export class LossChart {
     this.steps = Math.max(1, steps);
     this.element.setAttribute("width", String(width));
     this.element.setAttribute("height", String(CHART_HEIGHT));
-    clear(this.axes);
     clear(this.lines);
     const left = MARGIN.left;
     const right = width - MARGIN.right;
@@ -66,16 +67,23 @@ export class LossChart {
     const bottom = CHART_HEIGHT - MARGIN.bottom;
     const x = scaleLinear().domain([0, this.steps]).range([left, right]);
     const domain = lossDomain(series);
-    this.axes.append(svgElement("rect", { x: left + 0.5, y: top + 0.5, width: right - left - 1, height: bottom - top - 1, fill: "none" }));
-    for (const t of x.ticks(Math.max(3, Math.round((right - left) / 90)))) {
+    // The axes (ticks, labels) only change with the size, the steps or the loss range: not on every drag.
+    const axesKey = `${width}|${this.steps}|${domain ? `${domain.lo}|${domain.hi}|${domain.log}` : ""}`;
+    const sameAxes = axesKey === this.axesKey;
+    this.axesKey = axesKey;
+    if (!sameAxes) clear(this.axes);
+    if (!sameAxes) this.axes.append(svgElement("rect", { x: left + 0.5, y: top + 0.5, width: right - left - 1, height: bottom - top - 1, fill: "none" }));
+    for (const t of sameAxes ? [] : x.ticks(Math.max(3, Math.round((right - left) / 90)))) {
       const px = Math.round(x(t)) + 0.5;
       this.axes.append(svgElement("line", { x1: px, x2: px, y1: bottom, y2: bottom + 4 }));
       this.axes.append(text(formatTick(t), px, bottom + 15, "middle"));
     }
-    this.axes.append(text("step", (left + right) / 2, bottom + 29, "middle", "axis-label"));
-    const yLabel = text("loss", 0, 0, "middle", "axis-label");
-    yLabel.setAttribute("transform", `translate(${left - 46}, ${(top + bottom) / 2}) rotate(-90)`);
-    this.axes.append(yLabel);
+    if (!sameAxes) {
+      this.axes.append(text("step", (left + right) / 2, bottom + 29, "middle", "axis-label"));
+      const yLabel = text("loss", 0, 0, "middle", "axis-label");
+      yLabel.setAttribute("transform", `translate(${left - 46}, ${(top + bottom) / 2}) rotate(-90)`);
+      this.axes.append(yLabel);
+    }
     this.log = domain?.log ?? false;
     if (domain === null) {
       this.yScale = null;
@@ -95,7 +103,7 @@ export class LossChart {
       const powers = ticks.filter((t) => Math.abs(Math.log10(t) - Math.round(Math.log10(t))) < 1e-9);
       ticks = powers.length >= 2 ? powers : ticks.filter((_, k) => k % Math.ceil(ticks.length / 4) === 0);
     }
-    for (const t of ticks) {
+    for (const t of sameAxes ? [] : ticks) {
       const py = Math.round(y(t)) + 0.5;
       this.axes.append(svgElement("line", { x1: left - 4, x2: left, y1: py, y2: py }));
       this.axes.append(text(formatTick(t), left - 7, py + 4, "end"));
