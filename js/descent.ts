@@ -634,11 +634,13 @@ class DescentView {
     }
     // During a drag only the coordinates change: update the elements in place instead of rebuilding them
     // (DOM churn, not the path strings, was most of the page's work per reply).
+    // Paths with a divergence mark are always rebuilt (and never reused).
     const cuts = runs.starts.flatMap((_, s) => runs.names.map((_, o) => divergedAt(runs, s, o)));
-    const key = `${runs.starts.length}|${runs.names.join(",")}|${cuts.every((c) => c === null)}`;
-    const reuse = key === this.pathsKey && cuts.every((c) => c === null);
+    const plain = cuts.every((c) => c === null);
+    const key = `${runs.starts.length}|${runs.names.join(",")}`;
+    const reuse = plain && key === this.pathsKey;
     if (!reuse) group.replaceChildren();
-    this.pathsKey = key;
+    this.pathsKey = plain ? key : "";
     const stride = Math.max(1, Math.ceil(runs.steps / MAX_MARKERS));
     runs.starts.forEach((_, s) => {
       runs.names.forEach((name, o) => {

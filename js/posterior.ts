@@ -819,27 +819,22 @@ class PosteriorView {
       }
     }
     const store = this.store;
-    if (ix >= 0 && iy >= 0 && this.showingWarmup()) this.drawWarmup(ctx, scales, g.main, ix, iy);
-    if (ix < 0 || iy < 0 || store.total === 0) return;
+    if (ix < 0 || iy < 0) return;
     ctx.save();
     ctx.beginPath();
     ctx.rect(g.main.left, g.main.top, g.main.width, g.main.height);
     ctx.clip();
+    // Warm-up steps (not draws): small faded dots, no marginals.
+    if (this.showingWarmup()) drawChainDots(ctx, scales, this.warmupTrail.values, this.warmupTrail.count, this.warmupTrail.sites, [ix, iy], 2, 0.3);
     const n = store.total;
-    const size = n * store.chains > 4000 ? 2 : 3;
-    ctx.globalAlpha = n * store.chains > 4000 ? 0.45 : 0.65;
+    if (n === 0) {
+      ctx.restore();
+      return;
+    }
+    const many = n * store.chains > 4000;
+    drawChainDots(ctx, scales, store.values, n, store.sites, [ix, iy], many ? 2 : 3, many ? 0.45 : 0.65);
     const sx = scales.x;
     const sy = scales.y;
-    for (let c = 0; c < store.chains; c++) {
-      ctx.fillStyle = chainColor(c);
-      const rows = store.values[c]!;
-      const stride = store.sites;
-      for (let i = 0, k = 0; i < n; i++, k += stride) {
-        const px = sx(rows[k + ix]!);
-        const py = sy(rows[k + iy]!);
-        if (Number.isFinite(px) && Number.isFinite(py)) ctx.fillRect(px - size / 2, py - size / 2, size, size);
-      }
-    }
     // Divergent draws on top: red crosses.
     ctx.globalAlpha = 1;
     ctx.strokeStyle = DIVERGENT_COLOR;
@@ -861,26 +856,6 @@ class PosteriorView {
     ctx.stroke();
     ctx.restore();
     this.drawMarginals(ctx, ix, iy, xDomain, yDomain);
-  }
-
-  /** The warm-up steps held, faded small dots in chain colours (no marginals: they are not draws). */
-  private drawWarmup(ctx: CanvasRenderingContext2D, scales: PlotScales, clip: PlotRect, ix: number, iy: number): void {
-    const trail = this.warmupTrail;
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(clip.left, clip.top, clip.width, clip.height);
-    ctx.clip();
-    ctx.globalAlpha = 0.3;
-    for (let c = 0; c < trail.chains; c++) {
-      ctx.fillStyle = chainColor(c);
-      const rows = trail.values[c]!;
-      for (let i = 0, k = 0; i < trail.count; i++, k += trail.sites) {
-        const px = scales.x(rows[k + ix]!);
-        const py = scales.y(rows[k + iy]!);
-        if (Number.isFinite(px) && Number.isFinite(py)) ctx.fillRect(px - 1, py - 1, 2, 2);
-      }
-    }
-    ctx.restore();
   }
 
   /** Histograms of the two pair sites per chain, as step lines on the top and right edges. */
@@ -1180,6 +1155,28 @@ export function quantileExtent(values: ArrayLike<number>, lowQ: number, highQ: n
   finite.sort((a, b) => a - b);
   const at = (q: number): number => finite[Math.min(finite.length - 1, Math.max(0, Math.round(q * (finite.length - 1))))]!;
   return [at(lowQ), at(highQ)];
+}
+
+/** Each chain's first `count` rows (of `stride` values) as `size`-pixel squares at columns [ix, iy], in its colour. */
+function drawChainDots(
+  ctx: CanvasRenderingContext2D,
+  scales: PlotScales,
+  chains: readonly Float32Array[],
+  count: number,
+  stride: number,
+  [ix, iy]: [number, number],
+  size: number,
+  alpha: number,
+): void {
+  ctx.globalAlpha = alpha;
+  chains.forEach((rows, c) => {
+    ctx.fillStyle = chainColor(c);
+    for (let i = 0, k = 0; i < count; i++, k += stride) {
+      const px = scales.x(rows[k + ix]!);
+      const py = scales.y(rows[k + iy]!);
+      if (Number.isFinite(px) && Number.isFinite(py)) ctx.fillRect(px - size / 2, py - size / 2, size, size);
+    }
+  });
 }
 
 const transposedCache = new WeakMap<Density, HTMLCanvasElement | null>();

@@ -258,7 +258,9 @@ def test_streamed_draws_are_exactly_plain_numpyro_mcmc_with_the_same_seed():
         num_warmup=200,
         num_samples=300,
         num_chains=2,
-        chain_method="vectorized",
+        # The widget steps chains one after the other, as "sequential" does; "vectorized" differs in the last
+        # bits, which NUTS amplifies on harder models (the banana's divergences differ by seed that way).
+        chain_method="sequential",
         progress_bar=False,
     )
     mcmc.run(jax.random.PRNGKey(5), Y, 2.0)

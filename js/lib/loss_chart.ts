@@ -2,7 +2,7 @@
  * A small loss-versus-step chart in SVG: one line per series, log y scale when every value shown is > 0,
  * and a vertical marker at the current step that moves without redrawing the lines.
  */
-import { scaleLinear, scaleLog } from "d3-scale";
+import { type ScaleLinear, type ScaleLogarithmic, scaleLinear, scaleLog } from "d3-scale";
 import { clear, svgElement } from "./dom";
 import { formatTick } from "./format";
 
@@ -61,52 +61,21 @@ export class LossChart {
     this.element.setAttribute("width", String(width));
     this.element.setAttribute("height", String(CHART_HEIGHT));
     clear(this.lines);
-    const left = MARGIN.left;
-    const right = width - MARGIN.right;
-    const top = MARGIN.top;
-    const bottom = CHART_HEIGHT - MARGIN.bottom;
+    const { left, right, top, bottom } = plotBox(width);
     const x = scaleLinear().domain([0, this.steps]).range([left, right]);
     const domain = lossDomain(series);
+    const y = domain === null ? null : yScaleFor(domain, bottom, top);
     // The axes (ticks, labels) only change with the size, the steps or the loss range: not on every drag.
     const axesKey = `${width}|${this.steps}|${domain ? `${domain.lo}|${domain.hi}|${domain.log}` : ""}`;
-    const sameAxes = axesKey === this.axesKey;
-    this.axesKey = axesKey;
-    if (!sameAxes) clear(this.axes);
-    if (!sameAxes) this.axes.append(svgElement("rect", { x: left + 0.5, y: top + 0.5, width: right - left - 1, height: bottom - top - 1, fill: "none" }));
-    for (const t of sameAxes ? [] : x.ticks(Math.max(3, Math.round((right - left) / 90)))) {
-      const px = Math.round(x(t)) + 0.5;
-      this.axes.append(svgElement("line", { x1: px, x2: px, y1: bottom, y2: bottom + 4 }));
-      this.axes.append(text(formatTick(t), px, bottom + 15, "middle"));
-    }
-    if (!sameAxes) {
-      this.axes.append(text("step", (left + right) / 2, bottom + 29, "middle", "axis-label"));
-      const yLabel = text("loss", 0, 0, "middle", "axis-label");
-      yLabel.setAttribute("transform", `translate(${left - 46}, ${(top + bottom) / 2}) rotate(-90)`);
-      this.axes.append(yLabel);
+    if (axesKey !== this.axesKey) {
+      this.axesKey = axesKey;
+      this.drawAxes(x, y);
     }
     this.log = domain?.log ?? false;
-    if (domain === null) {
-      this.yScale = null;
+    this.yScale = y && ((v) => y(v));
+    if (domain === null || y === null) {
       this.placeMarker(step);
       return;
-    }
-    let { lo, hi } = domain;
-    if (lo === hi) {
-      const pad = domain.log ? lo * 0.5 : Math.max(Math.abs(lo) * 0.1, 1e-12);
-      lo = domain.log ? lo - pad : lo - pad;
-      hi += pad;
-    }
-    const y = domain.log ? scaleLog().domain([lo, hi]).range([bottom, top]) : scaleLinear().domain([lo, hi]).range([bottom, top]).nice();
-    this.yScale = (v) => y(v);
-    let ticks = y.ticks(4);
-    if (ticks.length > 5) {
-      const powers = ticks.filter((t) => Math.abs(Math.log10(t) - Math.round(Math.log10(t))) < 1e-9);
-      ticks = powers.length >= 2 ? powers : ticks.filter((_, k) => k % Math.ceil(ticks.length / 4) === 0);
-    }
-    for (const t of sameAxes ? [] : ticks) {
-      const py = Math.round(y(t)) + 0.5;
-      this.axes.append(svgElement("line", { x1: left - 4, x2: left, y1: py, y2: py }));
-      this.axes.append(text(formatTick(t), left - 7, py + 4, "end"));
     }
     for (const s of series) {
       const end = Math.min(s.values.length, s.cut ?? s.values.length);
@@ -128,6 +97,32 @@ export class LossChart {
     this.placeMarker(step);
   }
 
+  private drawAxes(x: ScaleLinear<number, number>, y: YScale | null): void {
+    const { left, right, top, bottom } = plotBox(this.width);
+    clear(this.axes);
+    this.axes.append(svgElement("rect", { x: left + 0.5, y: top + 0.5, width: right - left - 1, height: bottom - top - 1, fill: "none" }));
+    for (const t of x.ticks(Math.max(3, Math.round((right - left) / 90)))) {
+      const px = Math.round(x(t)) + 0.5;
+      this.axes.append(svgElement("line", { x1: px, x2: px, y1: bottom, y2: bottom + 4 }));
+      this.axes.append(text(formatTick(t), px, bottom + 15, "middle"));
+    }
+    this.axes.append(text("step", (left + right) / 2, bottom + 29, "middle", "axis-label"));
+    const yLabel = text("loss", 0, 0, "middle", "axis-label");
+    yLabel.setAttribute("transform", `translate(${left - 46}, ${(top + bottom) / 2}) rotate(-90)`);
+    this.axes.append(yLabel);
+    if (y === null) return;
+    let ticks = y.ticks(4);
+    if (ticks.length > 5) {
+      const powers = ticks.filter((t) => Math.abs(Math.log10(t) - Math.round(Math.log10(t))) < 1e-9);
+      ticks = powers.length >= 2 ? powers : ticks.filter((_, k) => k % Math.ceil(ticks.length / 4) === 0);
+    }
+    for (const t of ticks) {
+      const py = Math.round(y(t)) + 0.5;
+      this.axes.append(svgElement("line", { x1: left - 4, x2: left, y1: py, y2: py }));
+      this.axes.append(text(formatTick(t), left - 7, py + 4, "end"));
+    }
+  }
+
   /** Move the current-step marker (cheap: called on every animation frame while playing). */
   placeMarker(step: number): void {
     const left = MARGIN.left;
@@ -138,6 +133,24 @@ export class LossChart {
     }
     this.marker.dataset.step = String(step);
   }
+}
+
+type YScale = ScaleLinear<number, number> | ScaleLogarithmic<number, number>;
+
+/** The plot area inside the chart's margins. */
+function plotBox(width: number): { left: number; right: number; top: number; bottom: number } {
+  return { left: MARGIN.left, right: width - MARGIN.right, top: MARGIN.top, bottom: CHART_HEIGHT - MARGIN.bottom };
+}
+
+/** The y scale for the loss range (log or linear), padded when the range is a single value. */
+function yScaleFor(domain: { lo: number; hi: number; log: boolean }, bottom: number, top: number): YScale {
+  let { lo, hi } = domain;
+  if (lo === hi) {
+    const pad = domain.log ? lo * 0.5 : Math.max(Math.abs(lo) * 0.1, 1e-12);
+    lo -= pad;
+    hi += pad;
+  }
+  return domain.log ? scaleLog().domain([lo, hi]).range([bottom, top]) : scaleLinear().domain([lo, hi]).range([bottom, top]).nice();
 }
 
 function text(content: string, x: number, y: number, anchor: string, cls?: string): SVGTextElement {
