@@ -110,7 +110,24 @@ function mount(model: FakeModel) {
   const root = el.querySelector<HTMLElement>(".jaxwidgets")!;
   const handles = () => [...el.querySelectorAll<SVGGElement>('[role="slider"].handle')];
   const input = (label: string) => el.querySelector<HTMLInputElement>(`input[aria-label="${label}"]`)!;
-  return { el, root, handles, input, frames, cleanup };
+  const scene = () => sceneOf(el);
+  return { el, root, handles, input, frames, scene, cleanup };
+}
+
+/** What the ink canvas last drew (its `data-scene`). */
+interface Scene {
+  provisional: boolean;
+  paths: { optimizer: string; start: number; steps: number; cut: number | null; end: Pair | null }[];
+  updates: number;
+  velocities: number;
+}
+
+function sceneOf(el: HTMLElement): Scene {
+  return JSON.parse(el.querySelector<HTMLCanvasElement>("canvas.descent-paths")!.dataset.scene ?? "null") as Scene;
+}
+
+function chartLines(el: HTMLElement): { name: string; points: number }[] {
+  return JSON.parse(el.querySelector<HTMLCanvasElement>(".loss-chart canvas.loss-lines")!.dataset.lines ?? "[]");
 }
 
 function pressHandle(handle: SVGGElement, init: MouseEventInit = {}): void {
@@ -169,7 +186,7 @@ describe("Descent view", () => {
     expect(handles().map((h) => h.getAttribute("aria-label"))).toEqual(["start point", "start point 2"]);
     model.replyRuns(1);
     await nextFrame();
-    expect(el.querySelectorAll(".paths .path")).toHaveLength(4);
+    expect(sceneOf(el).paths.map((p) => `${p.optimizer}@${p.start}`)).toEqual(["sgd@0", "momentum@0", "sgd@1", "momentum@1"]);
     expect(root.dataset.exactSeq).toBe("1");
     expect(root.dataset.exactX).toBe("1");
     expect(frames.at(-1)).toMatchObject({ kind: "exact", x: 1, y: 1, seq: 1 });
@@ -177,7 +194,8 @@ describe("Descent view", () => {
     expect([...legend.querySelectorAll(".legend-name")].map((n) => n.textContent)).toEqual(["sgd", "momentum"]);
     // No probe in Descent.
     expect(el.querySelector('[aria-label="probe"]')).toBeNull();
-    expect(el.querySelectorAll(".loss-chart .loss-line")).toHaveLength(2);
+    expect(chartLines(el).map((l) => l.name)).toEqual(["sgd", "momentum"]);
+    expect(chartLines(el)[0]!.points).toBeGreaterThan(1);
   });
 
   it("drags a start with flow control: two requests in flight, newest wins, every reply drawn solid at once", async () => {
@@ -204,6 +222,7 @@ describe("Descent view", () => {
     // Paths that lag behind the handle fade when no newer answer comes for a while.
     await new Promise((resolve) => setTimeout(resolve, STALE_FADE_MS + 30));
     expect(root.querySelector(".overlay")!.classList.contains("provisional")).toBe(true);
+    expect(sceneOf(root).provisional).toBe(true); // drawn faded and dashed
     // Answer until idle: the last request carries the handle's final position.
     let last = model.runsRequests().at(-1)!;
     for (let k = 0; k < 3; k++) {
@@ -277,10 +296,11 @@ describe("Descent view", () => {
     await nextFrame();
     const diverged = [...el.querySelectorAll(".legend-diverged")].map((n) => n.textContent);
     expect(diverged).toEqual(["✕ diverged at step 3"]);
-    const marks = el.querySelectorAll(".diverged-mark");
-    expect(marks).toHaveLength(1);
-    const momentum = el.querySelector('.path[data-optimizer="momentum"] .path-line')!.getAttribute("d")!;
-    expect(momentum.split("L")).toHaveLength(3); // steps 0, 1, 2
+    const [sgd, momentum] = sceneOf(el).paths;
+    expect(sgd!.cut).toBeNull();
+    expect(momentum!.cut).toBe(3);
+    expect(momentum!.steps).toBe(3); // steps 0, 1, 2: the "✕" goes at step 2's point
+    expect(momentum!.end).not.toBeNull();
   });
 
   it("follows runs Python sends unasked (user code changed starts, rates or steps)", async () => {
@@ -302,9 +322,9 @@ describe("Descent view", () => {
     model.replyRuns(1);
     await nextFrame();
     setRange(input("step"), 3);
-    expect(el.querySelectorAll(".step-vectors .vector.update")).toHaveLength(2);
+    expect(sceneOf(el).updates).toBe(2);
     // Only momentum (index 1 in the fake) has a velocity.
-    expect(el.querySelectorAll(".step-vectors .vector.velocity")).toHaveLength(1);
+    expect(sceneOf(el).velocities).toBe(1);
     expect(el.querySelector(".loss-chart .step-marker")!.getAttribute("data-step")).toBe("3");
     input("step").dispatchEvent(new Event("change", { bubbles: true }));
     expect(model.state.step).toBe(3);
@@ -323,7 +343,7 @@ describe("Descent view", () => {
       expect(input("step").value).toBe("10");
       expect(play.getAttribute("aria-label")).toBe("play");
       expect(model.state.step).toBe(10);
-      expect(el.querySelectorAll(".step-vectors .vector.update")).toHaveLength(0); // no update after the last step
+      expect(sceneOf(el).updates).toBe(0); // no update after the last step
     } finally {
       vi.useRealTimers();
     }
@@ -355,7 +375,7 @@ describe("Descent view", () => {
     const sent = model.sent.length;
     const handle = handles()[0]!;
     const position = handle.getAttribute("aria-valuetext");
-    const path = root.querySelector(".path-line")!.getAttribute("d");
+    const drawn = sceneOf(el).paths;
     model.emit("comm_live_update");
     expect(cancel).toHaveBeenCalled();
     expect(root.querySelector(".jaxwidgets-disconnected")!.textContent).toContain("Disconnected from the kernel");
@@ -375,7 +395,7 @@ describe("Descent view", () => {
     expect(model.sent).toHaveLength(sent);
     expect(model.saves).toBe(0);
     // The last picture stays, solid.
-    expect(root.querySelector(".path-line")!.getAttribute("d")).toBe(path);
+    expect(sceneOf(el).paths).toEqual(drawn);
     expect(root.querySelector(".overlay")!.classList.contains("provisional")).toBe(false);
     cleanup();
     expect(model.listenerCount()).toBe(0);

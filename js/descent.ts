@@ -4,6 +4,9 @@
  * learning-rate / steps / step controls with a play button, the update and velocity vectors at the current
  * step, and a loss-versus-step chart.
  *
+ * The paths and arrows are drawn on a canvas (lib/ink.ts) in their own layer: a reply costs a few ms of
+ * drawing, not a re-layout and repaint of SVG over the heatmap.
+ *
  * Drag path: a pointer event moves the start handle at once and sends the `runs` request from the handler
  * itself, through the same flow control as the probe (lib/flow.ts: one in flight, newest wins);
  * every non-stale reply is drawn the moment it arrives, solid: its paths are exact for the starts they begin
@@ -13,6 +16,7 @@
 import { asFloat32, type BinaryLike, decodeMessageArray } from "./lib/arrays";
 import { createHandle, type Handle, KNOB_RADIUS } from "./lib/drag";
 import { htmlElement, svgElement } from "./lib/dom";
+import { drawArrow, drawMark, drawMarker, fillDots, Ink, strokePolyline, thinPolyline } from "./lib/ink";
 import { Requester } from "./lib/flow";
 import { formatNumber } from "./lib/format";
 import { LossChart } from "./lib/loss_chart";
@@ -131,6 +135,84 @@ export function divergenceText(runs: Runs, o: number): string {
   return parts.join("; ");
 }
 
+/** A trajectory as drawn, in pixels: the line (thinned), the step dots, and where a divergence cut it. */
+export interface PathShape {
+  optimizer: string;
+  start: number;
+  color: string;
+  /** Positions drawn: steps 0..steps-1 (fewer than steps + 1 where a divergence cut the path). */
+  steps: number;
+  line: number[];
+  dots: number[];
+  cut: number | null;
+  /** Where the "✕" of a cut path goes: its last finite point (or its start). */
+  end: Pair | null;
+}
+
+export function tracePaths(runs: Runs, toPixel: (x: number, y: number) => Pair): PathShape[] {
+  const stride = Math.max(1, Math.ceil(runs.steps / MAX_MARKERS));
+  return runs.starts.flatMap(([sx, sy], s) =>
+    runs.names.map((optimizer, o) => {
+      const cut = divergedAt(runs, s, o);
+      const last = cut === null ? runs.steps : cut - 1;
+      const points: number[] = [];
+      const dots: number[] = [];
+      for (let t = 0; t <= last; t++) {
+        const [x, y] = positionAt(runs, s, o, t);
+        if (!Number.isFinite(x) || !Number.isFinite(y)) break;
+        const [px, py] = toPixel(x, y);
+        points.push(px, py);
+        if (t > 0 && t % stride === 0) dots.push(px, py);
+      }
+      const n = points.length;
+      const end: Pair | null = n > 0 ? [points[n - 2]!, points[n - 1]!] : cut !== null ? toPixel(sx, sy) : null;
+      return { optimizer, start: s, color: colorOf(o), steps: n / 2, line: thinPolyline(points), dots, cut, end };
+    }),
+  );
+}
+
+/** The arrows and markers at one step of every path, in pixels, all scaled alike (`scale`). */
+export interface StepShape {
+  arrows: { kind: "update" | "velocity"; color: string; from: Pair; d: Pair }[];
+  markers: { color: string; at: Pair }[];
+  scale: number;
+}
+
+/**
+ * Update (solid) and velocity (dashed) arrows at step `t`. Velocities are the optimizer's running gradient
+ * (momentum trace, Adam's first moment), in other units than the step: drawn as the direction -velocity, as
+ * long as the step itself. Arrows shorter than MIN_ARROW_PX are all scaled up by the same factor.
+ */
+export function traceStep(runs: Runs, step: number, toPixel: (x: number, y: number) => Pair, perUnit: Pair): StepShape {
+  const t = Math.min(step, runs.steps);
+  const toPx = (d: Pair): Pair => [d[0] * perUnit[0], -d[1] * perUnit[1]];
+  const arrows: StepShape["arrows"] = [];
+  const markers: StepShape["markers"] = [];
+  let longest = 0;
+  runs.starts.forEach((_, s) => {
+    runs.names.forEach((_, o) => {
+      const cut = divergedAt(runs, s, o);
+      if (cut !== null && t >= cut) return;
+      const [x, y] = positionAt(runs, s, o, t);
+      if (!Number.isFinite(x) || !Number.isFinite(y)) return;
+      const color = colorOf(o);
+      const at = toPixel(x, y);
+      markers.push({ color, at });
+      if (t >= runs.steps) return;
+      const u = toPx(vectorAt(runs.updates, runs, s, o, t));
+      const uLength = Math.hypot(...u);
+      if (!Number.isFinite(uLength) || uLength === 0) return;
+      const [vx, vy] = toPx(vectorAt(runs.velocities, runs, s, o, t));
+      const vLength = Math.hypot(vx, vy);
+      if (Number.isFinite(vLength) && vLength > 0) arrows.push({ kind: "velocity", color, from: at, d: [(-vx / vLength) * uLength, (-vy / vLength) * uLength] });
+      arrows.push({ kind: "update", color, from: at, d: u });
+      longest = Math.max(longest, uLength);
+    });
+  });
+  const scale = longest > 0 && longest < MIN_ARROW_PX ? Math.min(MIN_ARROW_PX / longest, 1e4) : 1;
+  return { arrows, markers, scale };
+}
+
 /** The common learning rate when all are equal, else their geometric mean (where the slider sits). */
 export function sliderRate(rates: Record<string, number>): { rate: number; mixed: boolean } {
   const values = Object.values(rates).filter((r) => r > 0);
@@ -148,8 +230,7 @@ export function rateFromSlider(log10: number): number {
 class DescentView {
   private readonly model: Model;
   private readonly plot: SurfacePlot<DescentModel>;
-  private readonly pathsGroup: SVGGElement;
-  private readonly vectorsGroup: SVGGElement;
+  private readonly ink: Ink;
   private readonly handlesGroup: SVGGElement;
   private readonly legend: HTMLDivElement;
   private readonly controls: HTMLDivElement;
@@ -172,8 +253,9 @@ class DescentView {
   private desired: RunsRequest = {};
   /** Runs drawn, and whether they are exact for the inputs shown. */
   private runs: Runs | null = null;
-  /** What the drawn paths and legend were built for, so a drag updates them in place. */
-  private pathsKey = "";
+  /** The paths of `runs` in pixels (traced again when the runs or the scales change). */
+  private shapes: PathShape[] = [];
+  /** What the legend was built for: rebuilt only when it changes. */
   private legendKey = "";
   private exact = false;
   private pending: { runs: Runs; exact: boolean } | null = null;
@@ -202,10 +284,9 @@ class DescentView {
       onDisconnect: () => this.disconnected(),
     });
     const plot = this.plot;
-    this.pathsGroup = svgElement("g", { class: "paths" });
-    this.vectorsGroup = svgElement("g", { class: "step-vectors" });
+    this.ink = plot.addInk("descent-paths");
     this.handlesGroup = svgElement("g", { class: "start-handles" });
-    plot.overlay.append(this.pathsGroup, this.vectorsGroup, this.handlesGroup);
+    plot.overlay.append(this.handlesGroup);
     // Alt-click (or Delete on a focused handle) removes a start; capture runs before the handle's own drag.
     plot.listen(this.handlesGroup, "pointerdown", (event) => this.maybeRemove(event as PointerEvent), { capture: true });
 
@@ -285,12 +366,16 @@ class DescentView {
     this.syncStepControl();
   }
 
+  /** Step slider, its text and the play button; the DOM is touched only where something changed. */
   private syncStepControl(): void {
-    this.stepSlider.value = String(this.step);
+    setIfChanged(this.stepSlider, "value", String(this.step));
     const scale = this.arrowScale > 1.05 ? `  (arrows ×${formatNumber(this.arrowScale, 2)})` : "";
-    this.stepValue.textContent = `${this.step} / ${this.steps}${scale}`;
-    this.playButton.replaceChildren(playIcon(this.playing));
-    this.playButton.setAttribute("aria-label", this.playing ? "pause" : "play");
+    setIfChanged(this.stepValue, "textContent", `${this.step} / ${this.steps}${scale}`);
+    const label = this.playing ? "pause" : "play";
+    if (this.playButton.getAttribute("aria-label") !== label || this.playButton.childElementCount === 0) {
+      this.playButton.replaceChildren(playIcon(this.playing));
+      this.playButton.setAttribute("aria-label", label);
+    }
   }
 
   private rateInput(): void {
@@ -314,7 +399,7 @@ class DescentView {
   }
 
   private stepMoved(): void {
-    this.drawVectors();
+    this.paintInk();
     this.chart.placeMarker(this.step);
     this.syncStepControl();
     this.plot.root.dataset.step = String(this.step);
@@ -558,9 +643,12 @@ class DescentView {
     this.dispatchFrame({ kind: "provisional", x, y, seq: this.runsRequester.lastSentSeq, time: performance.now() });
   }
 
+  /** Fade (or show solid) the paths; repainted at once when that changes. */
   private setProvisional(on: boolean): void {
+    if (on === this.provisional) return;
     this.provisional = on;
     this.plot.overlay.classList.toggle("provisional", on);
+    this.paintInk();
   }
 
   private armFade(): void {
@@ -583,14 +671,15 @@ class DescentView {
     this.exact = exact;
     const fresh = exact && (this.matchesPage(runs) || this.sameSettings(runs));
     if (this.matchesPage(runs)) this.clearFadeTimer();
-    this.setProvisional(!fresh);
+    this.provisional = !fresh;
+    this.plot.overlay.classList.toggle("provisional", this.provisional);
     this.drawRunsParts();
     if (exact) this.announceExact(runs);
   }
 
   private drawRunsParts(): void {
-    this.drawPaths();
-    this.drawVectors();
+    this.shapes = this.runs ? tracePaths(this.runs, (x, y) => this.plot.toPixel(x, y)) : [];
+    this.paintInk();
     this.drawLegend();
     this.drawChart();
     this.syncStepControl();
@@ -608,7 +697,7 @@ class DescentView {
     if (pending) {
       this.runs = pending.runs;
       this.exact = false;
-      this.setProvisional(true);
+      this.provisional = true;
     }
     this.plot.overlay.classList.toggle("provisional", this.provisional);
     this.drawRunsParts();
@@ -624,108 +713,33 @@ class DescentView {
     this.dispatchFrame({ kind: "exact", x, y, seq: runs.seq, time: performance.now() });
   }
 
-  private drawPaths(): void {
+  /**
+   * Paths, the current step's arrows and markers, and the "✕" of cut paths, on the ink canvas; faded and
+   * dashed while provisional. The canvas's `data-scene` says what was drawn (for tests and tools).
+   */
+  private paintInk(): void {
     const runs = this.runs;
-    const group = this.pathsGroup;
-    if (!runs) {
-      group.replaceChildren();
-      this.pathsKey = "";
-      return;
+    const step = runs ? traceStep(runs, this.step, (x, y) => this.plot.toPixel(x, y), [this.plot.pixelsPerUnit("x"), this.plot.pixelsPerUnit("y")]) : null;
+    this.arrowScale = step?.scale ?? 1;
+    const ctx = this.ink.begin(this.plot.rect);
+    if (ctx) {
+      ctx.globalAlpha = this.provisional ? 0.4 : 1;
+      for (const shape of this.shapes) {
+        strokePolyline(ctx, shape.line, { color: shape.color, width: 2, halo: 2, dash: this.provisional ? [5, 3] : undefined });
+        fillDots(ctx, shape.dots, 2.25, shape.color);
+        if (shape.cut !== null && shape.end) drawMark(ctx, shape.end, "✕", shape.color);
+      }
+      for (const arrow of step?.arrows ?? []) {
+        drawArrow(ctx, arrow.from, [arrow.d[0] * step!.scale, arrow.d[1] * step!.scale], arrow.color, arrow.kind === "velocity");
+      }
+      for (const marker of step?.markers ?? []) drawMarker(ctx, marker.at, 4, marker.color);
     }
-    // During a drag only the coordinates change: update the elements in place instead of rebuilding them
-    // (DOM churn, not the path strings, was most of the page's work per reply).
-    // Paths with a divergence mark are always rebuilt (and never reused).
-    const cuts = runs.starts.flatMap((_, s) => runs.names.map((_, o) => divergedAt(runs, s, o)));
-    const plain = cuts.every((c) => c === null);
-    const key = `${runs.starts.length}|${runs.names.join(",")}`;
-    const reuse = plain && key === this.pathsKey;
-    if (!reuse) group.replaceChildren();
-    this.pathsKey = plain ? key : "";
-    const stride = Math.max(1, Math.ceil(runs.steps / MAX_MARKERS));
-    runs.starts.forEach((_, s) => {
-      runs.names.forEach((name, o) => {
-        const color = colorOf(o);
-        const cut = cuts[s * runs.names.length + o]!;
-        const last = cut === null ? runs.steps : cut - 1;
-        let line = "";
-        let dots = "";
-        let end: Pair | null = null;
-        for (let t = 0; t <= last; t++) {
-          const [x, y] = positionAt(runs, s, o, t);
-          if (!Number.isFinite(x) || !Number.isFinite(y)) break;
-          const [px, py] = this.plot.toPixel(x, y);
-          line += `${t === 0 ? "M" : "L"}${px.toFixed(1)},${py.toFixed(1)}`;
-          if (t > 0 && t % stride === 0) dots += `M${px.toFixed(1)},${py.toFixed(1)}h0`;
-          end = [px, py];
-        }
-        if (reuse) {
-          const [halo, lineElement, steps] = group.children[s * runs.names.length + o]!.children;
-          halo!.setAttribute("d", line);
-          lineElement!.setAttribute("d", line);
-          steps!.setAttribute("d", dots);
-          return;
-        }
-        const path = svgElement("g", { class: "path" });
-        path.dataset.optimizer = name;
-        path.dataset.start = String(s);
-        path.append(
-          svgElement("path", { class: "path-halo", d: line }),
-          svgElement("path", { class: "path-line", d: line, stroke: color }),
-          svgElement("path", { class: "path-steps", d: dots, stroke: color }),
-        );
-        if (cut !== null) {
-          const [ex, ey] = end ?? this.plot.toPixel(...(runs.starts[s] ?? [0, 0]));
-          const mark = svgElement("text", { class: "diverged-mark", x: ex.toFixed(1), y: (ey + 5).toFixed(1), "text-anchor": "middle", fill: color });
-          mark.textContent = "✕";
-          const title = svgElement("title");
-          title.textContent = `${name}: diverged at step ${cut}`;
-          mark.append(title);
-          path.append(mark);
-        }
-        group.append(path);
-      });
+    this.ink.canvas.dataset.scene = JSON.stringify({
+      provisional: this.provisional,
+      paths: this.shapes.map(({ optimizer, start, steps, cut, end }) => ({ optimizer, start, steps, cut, end: end?.map((v) => Math.round(v * 10) / 10) ?? null })),
+      updates: step?.arrows.filter((a) => a.kind === "update").length ?? 0,
+      velocities: step?.arrows.filter((a) => a.kind === "velocity").length ?? 0,
     });
-  }
-
-  /** Update (solid) and velocity (dashed) arrows of every path at the current step, all scaled alike. */
-  private drawVectors(): void {
-    const group = this.vectorsGroup;
-    group.replaceChildren();
-    const runs = this.runs;
-    if (!runs) return;
-    const t = Math.min(this.step, runs.steps);
-    type Item = { color: string; p: Pair; u: Pair | null; v: Pair | null };
-    const items: Item[] = [];
-    let longest = 0;
-    const toPx = (d: Pair): Pair => [d[0] * this.plot.pixelsPerUnit("x"), -d[1] * this.plot.pixelsPerUnit("y")];
-    runs.starts.forEach((_, s) => {
-      runs.names.forEach((_, o) => {
-        const cut = divergedAt(runs, s, o);
-        if (cut !== null && t >= cut) return;
-        const [x, y] = positionAt(runs, s, o, t);
-        if (!Number.isFinite(x) || !Number.isFinite(y)) return;
-        const item: Item = { color: colorOf(o), p: this.plot.toPixel(x, y), u: null, v: null };
-        if (t < runs.steps) {
-          const u = toPx(vectorAt(runs.updates, runs, s, o, t));
-          if (u.every(Number.isFinite) && Math.hypot(...u) > 0) item.u = u;
-          // Velocities are the optimizer's running gradient (momentum trace, Adam's first moment), in other
-          // units than the step: drawn as the direction -velocity, as long as the step itself.
-          const [vx, vy] = toPx(vectorAt(runs.velocities, runs, s, o, t));
-          const vLength = Math.hypot(vx, vy);
-          const uLength = item.u ? Math.hypot(...item.u) : 0;
-          if (Number.isFinite(vLength) && vLength > 0 && uLength > 0) item.v = [(-vx / vLength) * uLength, (-vy / vLength) * uLength];
-          longest = Math.max(longest, item.u ? Math.hypot(...item.u) : 0, item.v ? Math.hypot(...item.v) : 0);
-        }
-        items.push(item);
-      });
-    });
-    this.arrowScale = longest > 0 && longest < MIN_ARROW_PX ? Math.min(MIN_ARROW_PX / longest, 1e4) : 1;
-    for (const item of items) {
-      const [px, py] = item.p;
-      if (item.v) group.append(...arrow(px, py, item.v, this.arrowScale, item.color, "velocity"));
-      if (item.u) group.append(...arrow(px, py, item.u, this.arrowScale, item.color, "update"));
-      group.append(svgElement("circle", { class: "step-position", cx: px.toFixed(1), cy: py.toFixed(1), r: 4, fill: item.color }));
-    }
   }
 
   private drawLegend(): void {
@@ -788,26 +802,9 @@ function sameRates(a: Record<string, number>, b: Record<string, number>): boolea
   });
 }
 
-/** An arrow from (px, py) along the pixel vector `d` times `scale`: a shaft and a head, over a dark halo. */
-function arrow(px: number, py: number, d: Pair, scale: number, color: string, kind: "update" | "velocity"): SVGElement[] {
-  const dx = d[0] * scale;
-  const dy = d[1] * scale;
-  const length = Math.hypot(dx, dy);
-  const ux = dx / length;
-  const uy = dy / length;
-  const head = Math.min(7, length * 0.45);
-  const tipX = px + dx;
-  const tipY = py + dy;
-  const baseX = tipX - ux * head;
-  const baseY = tipY - uy * head;
-  const wing = head * 0.55;
-  const shaft = `M${px.toFixed(1)},${py.toFixed(1)}L${baseX.toFixed(1)},${baseY.toFixed(1)}`;
-  const tip = `M${tipX.toFixed(1)},${tipY.toFixed(1)}L${(baseX - uy * wing).toFixed(1)},${(baseY + ux * wing).toFixed(1)}L${(baseX + uy * wing).toFixed(1)},${(baseY - ux * wing).toFixed(1)}Z`;
-  return [
-    svgElement("path", { class: `vector-halo ${kind}`, d: shaft }),
-    svgElement("path", { class: `vector ${kind}`, d: shaft, stroke: color }),
-    svgElement("path", { class: `vector-head ${kind}`, d: tip, fill: color }),
-  ];
+/** Set a property only when it differs: an unchanged text or value then costs the page no style work. */
+function setIfChanged<E extends HTMLElement, K extends "value" | "textContent">(element: E, key: K & keyof E, value: string): void {
+  if (element[key] !== value) (element as Record<K, unknown>)[key] = value;
 }
 
 export function render({ model, el }: RenderProps<DescentModel>): () => void {

@@ -1,10 +1,13 @@
 /**
- * A small loss-versus-step chart in SVG: one line per series, log y scale when every value shown is > 0,
- * and a vertical marker at the current step that moves without redrawing the lines.
+ * A small loss-versus-step chart: axes in SVG, one line per series on a canvas (lib/ink.ts), log y scale
+ * when every value shown is > 0, and a vertical marker at the current step that moves without redrawing the
+ * lines. The y range is sticky: it stays while the lines fit and fill at least half of it, so a drag
+ * redraws the lines but not the axes.
  */
 import { type ScaleLinear, type ScaleLogarithmic, scaleLinear, scaleLog } from "d3-scale";
-import { clear, svgElement } from "./dom";
+import { clear, htmlElement, svgElement } from "./dom";
 import { formatTick } from "./format";
+import { Ink, strokePolyline, thinPolyline } from "./ink";
 
 export interface LossSeries {
   name: string;
@@ -16,6 +19,34 @@ export interface LossSeries {
 
 const MARGIN = { left: 62, right: 24, top: 10, bottom: 34 };
 export const CHART_HEIGHT = 150;
+
+export interface LossDomain {
+  lo: number;
+  hi: number;
+  log: boolean;
+}
+
+/** Margin added on both sides of a new y range, as a fraction of the data's span (in scale units). */
+const DOMAIN_PADDING = 0.08;
+/** A y range is kept while the data spans at least this fraction of it. */
+const DOMAIN_MIN_FILL = 0.5;
+
+/**
+ * The y range to draw `needed` in, given the one drawn before: kept while `needed` lies inside it and fills
+ * at least DOMAIN_MIN_FILL of it (in log10 units on a log axis), else `needed` padded on both sides.
+ */
+export function stickyDomain(previous: LossDomain | null, needed: LossDomain): LossDomain {
+  const unit = (v: number): number => (needed.log ? Math.log10(v) : v);
+  const [a, b] = [unit(needed.lo), unit(needed.hi)];
+  if (previous !== null && previous.log === needed.log) {
+    const [pa, pb] = [unit(previous.lo), unit(previous.hi)];
+    if (pa <= a && b <= pb && b - a >= DOMAIN_MIN_FILL * (pb - pa)) return previous;
+  }
+  const span = b - a || (needed.log ? 0.5 : Math.max(Math.abs(a) * 0.1, 1e-12));
+  const pad = b - a > 0 ? span * DOMAIN_PADDING : span;
+  const back = (u: number): number => (needed.log ? 10 ** u : u);
+  return { lo: back(a - pad), hi: back(b + pad), log: needed.log };
+}
 
 /** Finite range of the drawn values, and whether all of them are > 0 (then the y axis is log). */
 export function lossDomain(series: readonly LossSeries[]): { lo: number; hi: number; log: boolean } | null {
@@ -35,66 +66,77 @@ export function lossDomain(series: readonly LossSeries[]): { lo: number; hi: num
 }
 
 export class LossChart {
-  readonly element: SVGSVGElement;
-  private readonly lines: SVGGElement;
+  readonly element: HTMLDivElement;
+  private readonly svg: SVGSVGElement;
+  private readonly lines: Ink;
   private readonly axes: SVGGElement;
   private readonly marker: SVGLineElement;
   private width = 400;
   /** What the axes were drawn for ("" before the first draw). */
   private axesKey = "";
   private steps = 1;
-  private yScale: ((v: number) => number) | null = null;
+  private domain: LossDomain | null = null;
   /** Whether the y axis was log in the last draw (for tests and the page). */
   log = false;
 
   constructor(doc: Document = document) {
-    this.element = svgElement("svg", { class: "loss-chart", role: "img", "aria-label": "loss per step" }, doc);
+    this.element = htmlElement("div", { class: "loss-chart", role: "img", "aria-label": "loss per step" }, undefined, doc);
+    this.svg = svgElement("svg", {}, doc);
     this.axes = svgElement("g", { class: "axis" }, doc);
-    this.lines = svgElement("g", { class: "loss-lines" }, doc);
     this.marker = svgElement("line", { class: "step-marker" }, doc);
-    this.element.append(this.axes, this.lines, this.marker);
+    this.svg.append(this.axes, this.marker);
+    this.lines = new Ink(doc, "loss-lines");
+    this.element.append(this.svg, this.lines.canvas);
   }
 
   draw(width: number, steps: number, series: readonly LossSeries[], step: number): void {
-    this.width = width;
+    if (width !== this.width) {
+      this.width = width;
+      this.element.style.width = `${width}px`;
+      this.svg.setAttribute("width", String(width));
+      this.svg.setAttribute("height", String(CHART_HEIGHT));
+    }
     this.steps = Math.max(1, steps);
-    this.element.setAttribute("width", String(width));
-    this.element.setAttribute("height", String(CHART_HEIGHT));
-    clear(this.lines);
     const { left, right, top, bottom } = plotBox(width);
     const x = scaleLinear().domain([0, this.steps]).range([left, right]);
-    const domain = lossDomain(series);
-    const y = domain === null ? null : yScaleFor(domain, bottom, top);
-    // The axes (ticks, labels) only change with the size, the steps or the loss range: not on every drag.
-    const axesKey = `${width}|${this.steps}|${domain ? `${domain.lo}|${domain.hi}|${domain.log}` : ""}`;
+    const needed = lossDomain(series);
+    this.domain = needed === null ? null : stickyDomain(this.domain, needed);
+    const y = this.domain === null ? null : yScaleFor(this.domain, bottom, top);
+    // The axes (ticks, labels) only change with the size, the steps or the y range: not on every drag.
+    const axesKey = `${width}|${this.steps}|${this.domain ? `${this.domain.lo}|${this.domain.hi}|${this.domain.log}` : ""}`;
     if (axesKey !== this.axesKey) {
       this.axesKey = axesKey;
       this.drawAxes(x, y);
     }
-    this.log = domain?.log ?? false;
-    this.yScale = y && ((v) => y(v));
-    if (domain === null || y === null) {
-      this.placeMarker(step);
-      return;
-    }
-    for (const s of series) {
-      const end = Math.min(s.values.length, s.cut ?? s.values.length);
-      let d = "";
-      let pen = false;
-      for (let t = 0; t < end; t++) {
-        const v = s.values[t]!;
-        if (!Number.isFinite(v) || (domain.log && v <= 0)) {
-          pen = false;
-          continue;
-        }
-        d += `${pen ? "L" : "M"}${x(t).toFixed(1)},${y(v).toFixed(1)}`;
-        pen = true;
-      }
-      const path = svgElement("path", { d, stroke: s.color, class: "loss-line" });
-      path.dataset.name = s.name;
-      this.lines.append(path);
-    }
+    this.log = this.domain?.log ?? false;
+    this.drawLines(series, x, y, { left, top, width: right - left, height: bottom - top });
     this.placeMarker(step);
+  }
+
+  /** The lines on the canvas; its `data-lines` names what was drawn (for tests and tools). */
+  private drawLines(series: readonly LossSeries[], x: (t: number) => number, y: YScale | null, box: { left: number; top: number; width: number; height: number }): void {
+    const ctx = this.lines.begin(box);
+    const drawn: { name: string; points: number }[] = [];
+    if (y !== null) {
+      for (const s of series) {
+        const end = Math.min(s.values.length, s.cut ?? s.values.length);
+        let points: number[] = [];
+        let count = 0;
+        const flush = (): void => {
+          if (ctx) strokePolyline(ctx, thinPolyline(points), { color: s.color, width: 1.8 });
+          count += points.length / 2;
+          points = [];
+        };
+        for (let t = 0; t < end; t++) {
+          const v = s.values[t]!;
+          if (!Number.isFinite(v) || (this.log && v <= 0)) flush();
+          else points.push(x(t), y(v));
+        }
+        flush();
+        drawn.push({ name: s.name, points: count });
+      }
+    }
+    this.lines.canvas.dataset.lines = JSON.stringify(drawn);
   }
 
   private drawAxes(x: ScaleLinear<number, number>, y: YScale | null): void {

@@ -3,7 +3,12 @@
  * error banner, toolbar (log scale, reset view), heatmap on a canvas, contours, axes and colorbar in SVG,
  * wheel zoom / drag pan / double-click reset through the `view` and `reset_view` requests, theme and
  * sizing, and the disconnected state after a kernel restart (lib/connection.ts). A widget adds its own
- * overlay (probe, paths, handles) into `overlay` and draws it in `paintOverlay`.
+ * overlay (probe, handles) into `overlay` and draws it in `paintOverlay`; what it redraws on every reply
+ * (paths, arrows) goes on an `Ink` canvas from `addInk`.
+ *
+ * Layers, bottom to top: the heatmap canvas; the SVG of contours and axes; the ink canvases; the overlay's
+ * own SVG. The overlay and the inks are separate compositing layers, so a drag repaints neither the heatmap
+ * nor the contours (repainting those cost the page more than drawing what moved).
  */
 import { type BinaryLike, asFloat32, decodeArray } from "./arrays";
 import { drawAxes, drawColorbarAxis } from "./axes";
@@ -12,6 +17,7 @@ import { levels, makeNormalization, type Normalization } from "./colormap";
 import { Connection } from "./connection";
 import { type ContourLevel, contourLevels, gridToPixel, levelPath } from "./contour";
 import { htmlElement, observeWidth, svgElement } from "./dom";
+import { Ink } from "./ink";
 import { Requester } from "./flow";
 import { drawColorbar, drawHeatmap, gridImage, hasUndefined, hatchPattern } from "./heatmap";
 import { type CellGrid, finiteMedian, gradientMagnitudes } from "./math";
@@ -112,7 +118,10 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
   readonly toolbar: HTMLDivElement;
   readonly figure: HTMLDivElement;
   readonly canvas: HTMLCanvasElement;
+  /** Contours, axes, colorbar axis; pan and zoom start on it. */
   readonly svg: SVGSVGElement;
+  /** The overlay's own SVG, on top of everything (its empty parts let the pointer through). */
+  readonly overlaySvg: SVGSVGElement;
   /** Clipped to the plot area; widgets draw here. */
   readonly overlay: SVGGElement;
   /** "undefined (NaN or ±inf)" / "refining…": widgets place it where they like. */
@@ -128,7 +137,8 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
   private readonly shared: { window?: ViewWindow };
   private readonly cleanups: (() => void)[] = [];
   private readonly logBox: HTMLInputElement;
-  private readonly clipRect: SVGRectElement;
+  private readonly clipRects: SVGRectElement[] = [];
+  private readonly inks: Ink[] = [];
   private readonly contourGroup: SVGGElement;
   private readonly axesGroup: SVGGElement;
   private readonly colorbarGroup: SVGGElement;
@@ -168,19 +178,15 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
 
     this.figure = htmlElement("div", { class: "jaxwidgets-figure" });
     this.canvas = htmlElement("canvas", { "aria-hidden": "true" });
-    this.svg = svgElement("svg", { role: "group", "aria-label": options.label });
-    const clipId = `jaxwidgets-clip-${options.kind}-${this.id}`;
-    const clip = svgElement("clipPath", { id: clipId });
-    this.clipRect = svgElement("rect");
-    clip.append(this.clipRect);
-    const defs = svgElement("defs");
-    defs.append(clip);
-    this.contourGroup = svgElement("g", { class: "contours", "clip-path": `url(#${clipId})` });
+    this.svg = svgElement("svg");
+    this.contourGroup = svgElement("g", { class: "contours", "clip-path": this.plotClip(this.svg, "contours") });
     this.axesGroup = svgElement("g", { class: "axis" });
     this.colorbarGroup = svgElement("g", { class: "axis colorbar-axis" });
-    this.overlay = svgElement("g", { class: "overlay", "clip-path": `url(#${clipId})` });
-    this.svg.append(defs, this.contourGroup, this.axesGroup, this.colorbarGroup, this.overlay);
-    this.figure.append(this.canvas, this.svg);
+    this.svg.append(this.contourGroup, this.axesGroup, this.colorbarGroup);
+    this.overlaySvg = svgElement("svg", { class: "overlay-layer", role: "group", "aria-label": options.label });
+    this.overlay = svgElement("g", { class: "overlay", "clip-path": this.plotClip(this.overlaySvg, "overlay") });
+    this.overlaySvg.append(this.overlay);
+    this.figure.append(this.canvas, this.svg, this.overlaySvg);
     this.status = htmlElement("div", { class: "legend status" });
     this.status.hidden = true;
     this.root.append(this.title, this.banner.element, this.toolbar, this.figure);
@@ -263,6 +269,27 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
     this.cleanups.push(cleanup);
   }
 
+  /** A canvas for what a widget redraws on every reply, between the contours and the overlay. */
+  addInk(className: string): Ink {
+    const ink = new Ink(this.doc, className);
+    this.figure.insertBefore(ink.canvas, this.overlaySvg);
+    this.inks.push(ink);
+    return ink;
+  }
+
+  /** A clipPath to the plot area in `svg` (kept sized by layout), as a `clip-path` attribute value. */
+  private plotClip(svg: SVGSVGElement, name: string): string {
+    const id = `jaxwidgets-clip-${this.options.kind}-${this.id}-${name}`;
+    const clip = svgElement("clipPath", { id });
+    const rect = svgElement("rect");
+    clip.append(rect);
+    const defs = svgElement("defs");
+    defs.append(clip);
+    svg.append(defs);
+    this.clipRects.push(rect);
+    return `url(#${id})`;
+  }
+
   /** A labelled checkbox in the toolbar, bound to a boolean trait (model.set + save_changes). */
   checkbox(text: string, trait: BooleanTrait<T>): HTMLInputElement {
     const label = htmlElement("label");
@@ -278,7 +305,8 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
   }
 
   private attachPanZoom(): void {
-    const detach = attachPanZoom(this.svg, {
+    // On the figure: presses on the overlay's empty parts pass through to it (handles stop theirs).
+    const detach = attachPanZoom(this.figure, {
       window: () => this.window,
       plotSize: () => ({ width: this.rect.width, height: this.rect.height }),
       toData: (px, py) => this.toData(px, py),
@@ -308,9 +336,9 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
     const forget = (): void => {
       this.svgBox = null;
     };
-    this.listen(this.svg, "pointerdown", press, { capture: true });
-    this.listen(this.svg, "pointerup", release, { capture: true });
-    this.listen(this.svg, "pointercancel", release, { capture: true });
+    this.listen(this.figure, "pointerdown", press, { capture: true });
+    this.listen(this.figure, "pointerup", release, { capture: true });
+    this.listen(this.figure, "pointercancel", release, { capture: true });
     const view = this.doc.defaultView;
     if (view) {
       this.listen(view, "scroll", forget, { capture: true, passive: true });
@@ -336,12 +364,14 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
     this.figureWidth = width;
     this.figure.style.width = `${width}px`;
     this.figure.style.height = `${height}px`;
-    this.svg.setAttribute("width", String(width));
-    this.svg.setAttribute("height", String(height));
+    for (const svg of [this.svg, this.overlaySvg]) {
+      svg.setAttribute("width", String(width));
+      svg.setAttribute("height", String(height));
+    }
     this.canvas.style.width = `${width}px`;
     this.canvas.style.height = `${height}px`;
     for (const [name, value] of Object.entries({ x: this.rect.left, y: this.rect.top, width: side, height: side })) {
-      this.clipRect.setAttribute(name, String(value));
+      for (const rect of this.clipRects) rect.setAttribute(name, String(value));
     }
     this.updateScales();
     this.options.onLayout?.(width);

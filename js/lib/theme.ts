@@ -65,6 +65,9 @@ export const STYLE = `
 .jaxwidgets .jaxwidgets-figure { position: relative; }
 .jaxwidgets .jaxwidgets-figure canvas { position: absolute; left: 0; top: 0; }
 .jaxwidgets .jaxwidgets-figure svg { position: absolute; left: 0; top: 0; overflow: visible; }
+/* Own compositing layers: what moves during a drag is repainted alone, never the heatmap or contours. */
+.jaxwidgets .jaxwidgets-figure .overlay-layer, .jaxwidgets .jaxwidgets-figure canvas.ink { will-change: transform; pointer-events: none; }
+.jaxwidgets .overlay-layer .handle { pointer-events: auto; }
 .jaxwidgets svg text { fill: currentColor; font-family: ${THEME.font}; font-size: 11px; }
 .jaxwidgets .axis line, .jaxwidgets .axis path { stroke: ${THEME.border}; fill: none; shape-rendering: crispEdges; }
 .jaxwidgets .axis-label { font-size: 12px; }
@@ -102,20 +105,6 @@ export const STYLE = `
   background: repeating-linear-gradient(-45deg, #9e9e9e 0 3px, #6e6e6e 3px 4.5px); }
 .jaxwidgets .legend { font-size: 0.9em; color: ${THEME.textDim}; margin-top: 2px; }
 .jaxwidgets .legend[hidden] { display: none; }
-.jaxwidgets-descent .path-halo { fill: none; stroke: rgba(0, 0, 0, 0.55); stroke-width: 4; stroke-linejoin: round; stroke-linecap: round; pointer-events: none; }
-.jaxwidgets-descent .path-line { fill: none; stroke-width: 2; stroke-linejoin: round; stroke-linecap: round; pointer-events: none; }
-.jaxwidgets-descent .path-steps { fill: none; stroke-width: 4.5; stroke-linecap: round; pointer-events: none; }
-.jaxwidgets-descent .diverged-mark { font-size: 15px; font-weight: 700; stroke: rgba(0, 0, 0, 0.7); stroke-width: 0.8px; paint-order: stroke; }
-.jaxwidgets-descent .provisional .paths { opacity: 0.4; }
-.jaxwidgets-descent .provisional .path-line { stroke-dasharray: 5 3; }
-.jaxwidgets-descent .provisional .step-vectors { opacity: 0.4; }
-.jaxwidgets-descent .vector-halo { fill: none; stroke: rgba(0, 0, 0, 0.6); stroke-width: 4; stroke-linecap: round; pointer-events: none; }
-.jaxwidgets-descent .vector { fill: none; stroke-width: 2; stroke-linecap: round; pointer-events: none; }
-.jaxwidgets-descent .vector.velocity { stroke-dasharray: 4 3; }
-.jaxwidgets-descent .vector-halo.velocity { stroke-dasharray: 4 3; }
-.jaxwidgets-descent .vector-head { stroke: rgba(0, 0, 0, 0.6); stroke-width: 1; pointer-events: none; }
-.jaxwidgets-descent .vector-head.velocity { fill-opacity: 0.6; }
-.jaxwidgets-descent .step-position { stroke: #000; stroke-width: 1.2; pointer-events: none; }
 .jaxwidgets-descent .start-number { fill: #fff; font-weight: 700; font-size: 12px; stroke: #000; stroke-width: 2.5px; paint-order: stroke; pointer-events: none; }
 .jaxwidgets-descent .descent-legend { padding-left: 8px; display: flex; flex-wrap: wrap; gap: 2px 16px; align-items: center; margin-top: 4px; max-width: 100%; }
 .jaxwidgets-descent .legend-entry { display: inline-flex; align-items: center; gap: 5px; white-space: nowrap; }
@@ -135,8 +124,9 @@ export const STYLE = `
 }
 .jaxwidgets-descent button.play svg { display: block; margin: auto; fill: currentColor; }
 .jaxwidgets-descent button.play:hover { border-color: ${THEME.accent}; }
-.jaxwidgets-descent .loss-chart { display: block; margin-top: 6px; overflow: visible; }
-.jaxwidgets-descent .loss-line { fill: none; stroke-width: 1.8; stroke-linejoin: round; }
+.jaxwidgets-descent .loss-chart { position: relative; margin-top: 6px; height: 150px; }
+.jaxwidgets-descent .loss-chart svg { position: absolute; left: 0; top: 0; overflow: visible; }
+.jaxwidgets-descent .loss-chart canvas.ink { position: absolute; will-change: transform; pointer-events: none; }
 .jaxwidgets-descent .step-marker { stroke: ${THEME.text}; stroke-width: 1; stroke-dasharray: 3 2; }
 .jaxwidgets.disconnected { cursor: not-allowed; }
 .jaxwidgets.disconnected > :not(.jaxwidgets-disconnected) { filter: grayscale(1); opacity: 0.45; pointer-events: none; }

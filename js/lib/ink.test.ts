@@ -1,0 +1,86 @@
+// @vitest-environment jsdom
+import { describe, expect, it, vi } from "vitest";
+import { drawArrow, fillDots, Ink, MAX_DEVIATION_PX, strokePolyline, thinPolyline } from "./ink";
+
+/** Records the canvas calls the painters make (jsdom has no canvas). */
+function recorder() {
+  const calls: string[] = [];
+  const record = (name: string) => (...args: unknown[]) => void calls.push(`${name}(${args.map((a) => (typeof a === "number" ? a.toFixed(1) : String(a))).join(",")})`);
+  const ctx = { globalAlpha: 1 } as Record<string, unknown>;
+  for (const name of ["beginPath", "moveTo", "lineTo", "arc", "stroke", "fill", "closePath", "setLineDash", "fillText", "strokeText"]) ctx[name] = record(name);
+  return { ctx: ctx as unknown as CanvasRenderingContext2D, calls };
+}
+
+describe("thinPolyline", () => {
+  it("drops the points that lie within the tolerance of the line without them, and keeps the ends", () => {
+    expect(thinPolyline([0, 0, 5, 0.1, 10, 0, 10, 10])).toEqual([0, 0, 10, 0, 10, 10]);
+    expect(thinPolyline([0, 0, 5, 2, 10, 0])).toEqual([0, 0, 5, 2, 10, 0]); // a real corner stays
+    expect(thinPolyline([1, 1])).toEqual([1, 1]);
+    expect(thinPolyline([])).toEqual([]);
+    // A path that converges (ever smaller steps) keeps its ends; its tail is not drawn point by point.
+    const converging = Array.from({ length: 200 }, (_, t) => [100 * (1 - 0.9 ** t), 50 * (1 - 0.95 ** t)]).flat();
+    const thin = thinPolyline(converging);
+    expect(thin.slice(0, 2)).toEqual([0, 0]);
+    expect(thin.slice(-2)).toEqual(converging.slice(-2));
+    expect(thin.length).toBeLessThan(converging.length / 4);
+  });
+
+  it("stays within the tolerance of every dropped point", () => {
+    const wave = Array.from({ length: 300 }, (_, t) => [t * 1.7, 80 * Math.sin(t / 15)]).flat();
+    const thin = thinPolyline(wave, MAX_DEVIATION_PX);
+    expect(thin.length).toBeLessThan(wave.length / 2);
+    const kept: [number, number][] = [];
+    for (let k = 0; k < thin.length; k += 2) kept.push([thin[k]!, thin[k + 1]!]);
+    for (let k = 0; k < wave.length; k += 2) {
+      const [x, y] = [wave[k]!, wave[k + 1]!];
+      const j = kept.findIndex(([kx], i) => kx <= x && (kept[i + 1]?.[0] ?? Infinity) >= x);
+      const [[ax, ay], [bx, by]] = [kept[j]!, kept[j + 1] ?? kept[j]!];
+      const length = Math.hypot(bx - ax, by - ay);
+      const distance = length > 0 ? Math.abs((bx - ax) * (ay - y) - (ax - x) * (by - ay)) / length : Math.hypot(x - ax, y - ay);
+      expect(distance).toBeLessThanOrEqual(MAX_DEVIATION_PX + 1e-9);
+    }
+  });
+});
+
+describe("painters", () => {
+  it("strokes a halo, then the line, along the same path", () => {
+    const { ctx, calls } = recorder();
+    strokePolyline(ctx, [0, 0, 10, 0, 10, 10], { color: "red", width: 2, halo: 2 });
+    expect(calls.filter((c) => c.startsWith("lineTo"))).toEqual(["lineTo(10.0,0.0)", "lineTo(10.0,10.0)"]);
+    expect(calls.filter((c) => c === "stroke()")).toHaveLength(2);
+    expect(ctx.strokeStyle).toBe("red");
+    expect(ctx.lineWidth).toBe(2);
+    const lonely = recorder();
+    strokePolyline(lonely.ctx, [3, 3], { color: "red", width: 2 });
+    expect(lonely.calls).toEqual([]);
+  });
+
+  it("fills one dot per point in one path, and draws arrows with a head", () => {
+    const dots = recorder();
+    fillDots(dots.ctx, [0, 0, 5, 5, 9, 9], 2, "blue");
+    expect(dots.calls.filter((c) => c.startsWith("arc"))).toHaveLength(3);
+    expect(dots.calls.filter((c) => c === "fill()")).toHaveLength(1);
+    const arrow = recorder();
+    drawArrow(arrow.ctx, [0, 0], [20, 0], "blue", false);
+    expect(arrow.calls).toContain("moveTo(20.0,0.0)"); // the tip
+    expect(arrow.calls.filter((c) => c === "fill()")).toHaveLength(1);
+    const none = recorder();
+    drawArrow(none.ctx, [0, 0], [0, 0], "blue", false);
+    expect(none.calls).toEqual([]);
+  });
+});
+
+describe("Ink", () => {
+  it("places its canvas over the rect at the device pixel ratio, and draws nothing without a canvas", () => {
+    vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockReturnValue(null);
+    const ink = new Ink(document, "test-ink");
+    expect(ink.canvas.className).toBe("ink test-ink");
+    expect(ink.canvas.getAttribute("aria-hidden")).toBe("true");
+    const ctx = ink.begin({ left: 62, top: 8, width: 300, height: 200 });
+    expect(ink.canvas.style.left).toBe("62px");
+    expect(ink.canvas.style.width).toBe("300px");
+    expect(ink.canvas.width).toBe(300 * (window.devicePixelRatio || 1));
+    expect(ctx).toBeNull();
+    vi.restoreAllMocks();
+  });
+});
