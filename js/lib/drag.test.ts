@@ -40,6 +40,22 @@ describe("handle", () => {
     expect(el.getAttribute("transform")).toBe("translate(212.30, 350.00)");
   });
 
+  it("follows pointerrawupdate at once, and the pointermove that follows at the same place is a no-op", () => {
+    const { handle, onMove } = setup();
+    const el = handle.element;
+    el.dispatchEvent(pointer("pointerdown", { clientX: 200, clientY: 200 }));
+    el.dispatchEvent(pointer("pointerrawupdate", { clientX: 230, clientY: 200 }));
+    expect(onMove).toHaveBeenCalledTimes(1);
+    expect(handle.position()[0]).toBeCloseTo(0.3, 12);
+    el.dispatchEvent(pointer("pointermove", { clientX: 230, clientY: 200 })); // the frame-aligned twin
+    expect(onMove).toHaveBeenCalledTimes(1);
+    el.dispatchEvent(pointer("pointermove", { clientX: 240, clientY: 200 })); // a browser without rawupdate
+    expect(onMove).toHaveBeenCalledTimes(2);
+    el.dispatchEvent(pointer("pointerup", { clientX: 240, clientY: 200 }));
+    el.dispatchEvent(pointer("pointerrawupdate", { clientX: 260, clientY: 200 })); // not pressed: ignored
+    expect(onMove).toHaveBeenCalledTimes(2);
+  });
+
   it("emits every pointer move in data coordinates while dragging", () => {
     const { handle, onMove, onDragStart, onDragEnd } = setup();
     const el = handle.element;

@@ -2,6 +2,11 @@
  * A draggable point handle in SVG that is also a keyboard slider: role="slider", labelled, focusable,
  * arrow keys move it by 1 % of the view (10 % with shift). It reports every pointer move in data
  * coordinates, unthrottled; flow control happens later (flow.ts), so the handle itself never lags.
+ *
+ * Moves are taken from `pointerrawupdate` where the browser has it (Chromium, secure contexts such as
+ * localhost): it is dispatched as soon as the input arrives, while `pointermove` waits for the next
+ * animation frame, up to 16 ms later. The request to the kernel leaves that much earlier; the
+ * `pointermove` that follows at the same place changes nothing.
  */
 import { listen, svgElement } from "./dom";
 import { formatNumber } from "./format";
@@ -61,6 +66,8 @@ export function createHandle(options: HandleOptions, doc: Document = document): 
   let activePointer: number | null = null;
   // Where the knob's centre sits relative to the pointer, so grabbing it off-centre does not make it jump.
   let grabOffset: [number, number] = [0, 0];
+  /** The pointer position (px) of the last move followed, so a pointermove after its rawupdate is a no-op. */
+  let followed: [number, number] | null = null;
 
   const place = (): void => {
     const [px, py] = options.toPixel(x, y);
@@ -83,6 +90,7 @@ export function createHandle(options: HandleOptions, doc: Document = document): 
     const [px, py] = options.eventToPixel(event);
     const [hx, hy] = options.toPixel(x, y);
     grabOffset = [hx - px, hy - py];
+    followed = [px, py];
     element.setPointerCapture?.(event.pointerId);
     // Focus so arrow keys work after a drag, without the keyboard focus ring (focusVisible where supported).
     element.focus({ preventScroll: true, focusVisible: false } as FocusOptions);
@@ -93,6 +101,8 @@ export function createHandle(options: HandleOptions, doc: Document = document): 
     if (event.pointerId !== activePointer) return;
     event.stopPropagation();
     const [px, py] = options.eventToPixel(event);
+    if (followed !== null && followed[0] === px && followed[1] === py) return;
+    followed = [px, py];
     moveTo(...options.toData(px + grabOffset[0], py + grabOffset[1]), "pointer");
   };
 
@@ -119,6 +129,7 @@ export function createHandle(options: HandleOptions, doc: Document = document): 
   const unlisten = listen(element, [
     ["pointerdown", onPointerDown as (event: Event) => void],
     ["pointermove", onPointerMove as (event: Event) => void],
+    ["pointerrawupdate", onPointerMove as (event: Event) => void],
     ["pointerup", onPointerUp as (event: Event) => void],
     ["pointercancel", onPointerUp as (event: Event) => void],
     ["keydown", onKeyDown as (event: Event) => void],
