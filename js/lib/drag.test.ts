@@ -37,6 +37,7 @@ describe("handle", () => {
     expect(el.getAttribute("tabindex")).toBe("0");
     handle.setPosition(0.123, -1.5);
     expect(el.getAttribute("aria-valuetext")).toBe("x = 0.123, y = -1.5");
+    expect([el.dataset.x, el.dataset.y]).toEqual(["0.123", "-1.5"]);
     expect(el.getAttribute("transform")).toBe("translate(212.30, 350.00)");
   });
 

@@ -73,6 +73,9 @@ export function createHandle(options: HandleOptions, doc: Document = document): 
     const [px, py] = options.toPixel(x, y);
     element.setAttribute("transform", `translate(${px.toFixed(2)}, ${py.toFixed(2)})`);
     element.setAttribute("aria-valuetext", valueText(x, y));
+    // The exact position, for tests and benchmarks (aria-valuetext is rounded for people).
+    element.dataset.x = String(x);
+    element.dataset.y = String(y);
   };
 
   const moveTo = (nx: number, ny: number, source: "pointer" | "keyboard"): void => {
