@@ -21,7 +21,7 @@ const options = {
   bundle: true,
   format: "esm",
   target: "es2020",
-  minify: true,
+  minify: !process.env.JAXWIDGETS_NO_MINIFY, // JAXWIDGETS_NO_MINIFY=1: readable names in browser profiles
   sourcemap: false,
   legalComments: "none",
   logLevel: "info",

@@ -49,6 +49,12 @@ describe("drawColorbarAxis", () => {
     expect([...group.querySelectorAll("text")].map((t) => t.textContent)).toEqual(["1", "10", "100", "f − min", "min −4"]);
   });
 
+  it("writes the minimum of a log colorbar with 3 significant digits, so the caption fits", () => {
+    const group = svgElement("g");
+    drawColorbarAxis(group, makeNormalization(0.0075013, 2000, true), rect, [1, 10, 100]);
+    expect(group.lastElementChild!.textContent).toBe("min 0.0075");
+  });
+
   it("labels the ends when there are too few levels, and is empty without a scale", () => {
     const group = svgElement("g");
     drawColorbarAxis(group, makeNormalization(0, 1, false), rect, []);

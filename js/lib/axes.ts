@@ -1,7 +1,7 @@
 /** Axes in SVG: a frame around the plot, ticks with labels, axis titles, and the colorbar's scale. */
 import type { Normalization } from "./colormap";
 import { clear, svgElement } from "./dom";
-import { formatTick } from "./format";
+import { formatNumber, formatTick } from "./format";
 import type { PlotRect, PlotScales } from "./scale";
 
 const TICK = 5;
@@ -60,7 +60,9 @@ export function drawColorbarAxis(group: SVGGElement, norm: Normalization | null,
   }
   if (log) {
     const bottom = rect.top + rect.height;
-    group.append(textAt("f − min", rect.left, bottom + 16, "start"), textAt(`min ${formatTick(norm.vmin)}`, rect.left, bottom + 30, "start"));
+    // 3 significant digits: the caption must fit in the colorbar labels' width.
+    const min = formatNumber(norm.vmin, 3).replace(/^-/, "−");
+    group.append(textAt("f − min", rect.left, bottom + 16, "start"), textAt(`min ${min}`, rect.left, bottom + 30, "start"));
   }
 }
 
