@@ -376,13 +376,15 @@ RECORD_FRAMES_JS = """() => {
     document.addEventListener('jaxwidgets:frame', record, true);
 }"""
 
-# True once the newest picture of the widget `root` is exact and where its handle was last moved to.
+# True once the newest picture of the widget `root` is exact and where its (first) handle is: the handle
+# carries its exact position in data-x / data-y. (A move whose exact reply comes before the next frame gets
+# no provisional picture, so the newest provisional one need not be the last move's.)
 SETTLED_JS = """(root) => {
     const frames = window.__frames.filter((f) => f.root === root);
     const last = frames[frames.length - 1];
-    const lastMove = frames.filter((f) => f.kind === 'provisional').pop();
-    const atLastMove = !lastMove || (last.x === lastMove.x && last.y === lastMove.y);
-    return Boolean(last) && last.kind === 'exact' && atLastMove;
+    const handle = root.querySelector('[role="slider"].handle');
+    return Boolean(last && handle) && last.kind === 'exact'
+        && String(last.x) === handle.dataset.x && String(last.y) === handle.dataset.y;
 }"""
 
 

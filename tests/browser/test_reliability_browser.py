@@ -128,11 +128,6 @@ COUNTERS_JS = """() => ({
     exact: window.__frames.filter((f) => f.kind === 'exact').length,
 })"""
 
-LAST_MOVE_JS = """(root) => {
-    const f = window.__frames.filter((f) => f.root === root && f.kind === 'provisional').pop();
-    return f ? [f.x, f.y] : null;
-}"""
-
 
 @dataclass
 class Widget:
@@ -165,7 +160,8 @@ class Widget:
         return float(data[0]), float(data[1])
 
     def last_move(self) -> tuple[float, float]:
-        return tuple(self.root.evaluate(LAST_MOVE_JS))
+        """Where the last move put the handle (its exact position, data-x / data-y)."""
+        return tuple(self.handle.evaluate("(el) => [Number(el.dataset.x), Number(el.dataset.y)]"))
 
     def python_position(self) -> tuple[float, float]:
         return tuple(self.py(f"list($.{self.position})"))
