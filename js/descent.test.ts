@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import widget, { decodeRuns, divergenceText, playRate, rateFromSlider, sliderRate, startLabel, STALE_FADE_MS } from "./descent";
-import { FakeModel as BaseFakeModel, pointer } from "./lib/testing";
+import { FakeModel as BaseFakeModel, pointer, recordingContext } from "./lib/testing";
 import type { DescentModel, FrameDetail, Pair, RunsReply } from "./lib/protocol";
 
 
@@ -196,6 +196,27 @@ describe("Descent view", () => {
     expect(el.querySelector('[aria-label="probe"]')).toBeNull();
     expect(chartLines(el).map((l) => l.name)).toEqual(["sgd", "momentum"]);
     expect(chartLines(el)[0]!.points).toBeGreaterThan(1);
+  });
+
+  it("paints the paths on the ink canvas at the plot's place, and traces them again after a zoom", async () => {
+    const ink = recordingContext();
+    vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockImplementation(function (this: HTMLCanvasElement) {
+      return this.classList.contains("descent-paths") ? ink.ctx : null;
+    } as never);
+    const model = makeModel();
+    const { el } = mount(model);
+    model.replyRuns(1);
+    await nextFrame();
+    // Plot area in jsdom: 310 px square at (62, 8) over [-2, 2]^2; the canvas covers it, at dpr 1.
+    expect(ink.calls).toContain("setTransform(1.0,0.0,0.0,1.0,-62.0,-8.0)");
+    expect(ink.calls.find((c) => c.startsWith("moveTo"))).toBe("moveTo(294.5,85.5)"); // the start (1, 1)
+    expect(ink.calls.filter((c) => c === "stroke()").length).toBeGreaterThanOrEqual(4); // halo + line, twice
+    const before = sceneOf(el).paths[0]!.end;
+    el.querySelector("svg")!.dispatchEvent(new WheelEvent("wheel", { clientX: 217, clientY: 163, deltaY: -100, bubbles: true, cancelable: true }));
+    await nextFrame();
+    const after = sceneOf(el).paths[0]!.end;
+    expect(after).not.toEqual(before); // same data, new scales: the path was traced again
+    expect(Math.hypot(after![0] - 217, after![1] - 163)).toBeGreaterThan(Math.hypot(before![0] - 217, before![1] - 163));
   });
 
   it("drags a start with flow control: two requests in flight, newest wins, every reply drawn solid at once", async () => {

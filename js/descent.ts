@@ -51,6 +51,8 @@ const MIN_STEPS_PER_SECOND = 30;
 export const RUNS_IN_FLIGHT = 1;
 /** Paths that still answer older starts fade after this long without a newer answer. */
 export const STALE_FADE_MS = 300;
+/** Opacity of paths that do not answer the inputs shown (provisional). */
+const PROVISIONAL_OPACITY = 0.4;
 
 export function colorOf(index: number): string {
   return PALETTE[index % PALETTE.length]!;
@@ -721,9 +723,11 @@ class DescentView {
     const runs = this.runs;
     const step = runs ? traceStep(runs, this.step, (x, y) => this.plot.toPixel(x, y), [this.plot.pixelsPerUnit("x"), this.plot.pixelsPerUnit("y")]) : null;
     this.arrowScale = step?.scale ?? 1;
+    // Provisional: the whole layer fades (as one, by the compositor) and the paths are dashed.
+    const opacity = this.provisional ? String(PROVISIONAL_OPACITY) : "";
+    if (this.ink.canvas.style.opacity !== opacity) this.ink.canvas.style.opacity = opacity;
     const ctx = this.ink.begin(this.plot.rect);
     if (ctx) {
-      ctx.globalAlpha = this.provisional ? 0.4 : 1;
       for (const shape of this.shapes) {
         strokePolyline(ctx, shape.line, { color: shape.color, width: 2, halo: 2, dash: this.provisional ? [5, 3] : undefined });
         fillDots(ctx, shape.dots, 2.25, shape.color);

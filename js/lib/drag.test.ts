@@ -57,6 +57,19 @@ describe("handle", () => {
     expect(onMove).toHaveBeenCalledTimes(2);
   });
 
+  it("listens to pointerrawupdate only while pressed, and ends the drag when the capture is lost", () => {
+    const { handle, onDragEnd } = setup();
+    const el = handle.element;
+    const add = vi.spyOn(el, "addEventListener");
+    const remove = vi.spyOn(el, "removeEventListener");
+    el.dispatchEvent(pointer("pointerdown", { clientX: 200, clientY: 200 }));
+    expect(add.mock.calls.map(([type]) => type)).toEqual(["pointerrawupdate"]);
+    el.dispatchEvent(pointer("lostpointercapture", { clientX: 200, clientY: 200 }));
+    expect(handle.dragging()).toBe(false);
+    expect(onDragEnd).toHaveBeenCalledOnce();
+    expect(remove.mock.calls.map(([type]) => type)).toEqual(["pointerrawupdate"]);
+  });
+
   it("emits every pointer move in data coordinates while dragging", () => {
     const { handle, onMove, onDragStart, onDragEnd } = setup();
     const el = handle.element;

@@ -6,7 +6,8 @@
  * Moves are taken from `pointerrawupdate` where the browser has it (Chromium, secure contexts such as
  * localhost): it is dispatched as soon as the input arrives, while `pointermove` waits for the next
  * animation frame, up to 16 ms later. The request to the kernel leaves that much earlier; the
- * `pointermove` that follows at the same place changes nothing.
+ * `pointermove` that follows at the same place changes nothing. The raw listener is there only while the
+ * handle is pressed: having one makes the browser deliver every raw input to the page.
  */
 import { listen, svgElement } from "./dom";
 import { formatNumber } from "./format";
@@ -95,6 +96,7 @@ export function createHandle(options: HandleOptions, doc: Document = document): 
     grabOffset = [hx - px, hy - py];
     followed = [px, py];
     element.setPointerCapture?.(event.pointerId);
+    element.addEventListener("pointerrawupdate", onPointerMove as (event: Event) => void);
     // Focus so arrow keys work after a drag, without the keyboard focus ring (focusVisible where supported).
     element.focus({ preventScroll: true, focusVisible: false } as FocusOptions);
     options.onDragStart?.();
@@ -109,11 +111,13 @@ export function createHandle(options: HandleOptions, doc: Document = document): 
     moveTo(...options.toData(px + grabOffset[0], py + grabOffset[1]), "pointer");
   };
 
+  /** Pointer up or cancel, or the capture lost without either (the drag ends all the same). */
   const onPointerUp = (event: PointerEvent): void => {
     if (event.pointerId !== activePointer) return;
     event.stopPropagation();
     activePointer = null;
-    element.releasePointerCapture?.(event.pointerId);
+    element.removeEventListener("pointerrawupdate", onPointerMove as (event: Event) => void);
+    if (event.type !== "lostpointercapture") element.releasePointerCapture?.(event.pointerId);
     options.onDragEnd?.();
   };
 
@@ -132,9 +136,9 @@ export function createHandle(options: HandleOptions, doc: Document = document): 
   const unlisten = listen(element, [
     ["pointerdown", onPointerDown as (event: Event) => void],
     ["pointermove", onPointerMove as (event: Event) => void],
-    ["pointerrawupdate", onPointerMove as (event: Event) => void],
     ["pointerup", onPointerUp as (event: Event) => void],
     ["pointercancel", onPointerUp as (event: Event) => void],
+    ["lostpointercapture", onPointerUp as (event: Event) => void],
     ["keydown", onKeyDown as (event: Event) => void],
     ["dblclick", stop],
   ]);
@@ -151,6 +155,7 @@ export function createHandle(options: HandleOptions, doc: Document = document): 
     dragging: () => activePointer !== null,
     destroy() {
       unlisten();
+      element.removeEventListener("pointerrawupdate", onPointerMove as (event: Event) => void);
       element.remove();
     },
   };

@@ -1,15 +1,9 @@
 // @vitest-environment jsdom
 import { describe, expect, it, vi } from "vitest";
 import { drawArrow, fillDots, Ink, MAX_DEVIATION_PX, strokePolyline, thinPolyline } from "./ink";
+import { recordingContext } from "./testing";
 
-/** Records the canvas calls the painters make (jsdom has no canvas). */
-function recorder() {
-  const calls: string[] = [];
-  const record = (name: string) => (...args: unknown[]) => void calls.push(`${name}(${args.map((a) => (typeof a === "number" ? a.toFixed(1) : String(a))).join(",")})`);
-  const ctx = { globalAlpha: 1 } as Record<string, unknown>;
-  for (const name of ["beginPath", "moveTo", "lineTo", "arc", "stroke", "fill", "closePath", "setLineDash", "fillText", "strokeText"]) ctx[name] = record(name);
-  return { ctx: ctx as unknown as CanvasRenderingContext2D, calls };
-}
+const recorder = recordingContext;
 
 describe("thinPolyline", () => {
   it("drops the points that lie within the tolerance of the line without them, and keeps the ends", () => {
@@ -82,5 +76,22 @@ describe("Ink", () => {
     expect(ink.canvas.width).toBe(300 * (window.devicePixelRatio || 1));
     expect(ctx).toBeNull();
     vi.restoreAllMocks();
+  });
+
+  it("sits on whole device pixels at a fractional device pixel ratio", () => {
+    vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockReturnValue(null);
+    const ratio = Object.getOwnPropertyDescriptor(window, "devicePixelRatio");
+    Object.defineProperty(window, "devicePixelRatio", { value: 1.25, configurable: true });
+    try {
+      const ink = new Ink(document, "test-ink");
+      ink.begin({ left: 62, top: 8, width: 300, height: 200 });
+      // 62 px is 77.5 device px: the canvas starts at 77 (61.6 px) and reaches past 362 px (452.5 -> 453).
+      expect(ink.canvas.style.left).toBe("61.6px");
+      expect(ink.canvas.width).toBe(453 - 77);
+      expect(ink.canvas.style.width).toBe(`${(453 - 77) / 1.25}px`);
+    } finally {
+      if (ratio) Object.defineProperty(window, "devicePixelRatio", ratio);
+      vi.restoreAllMocks();
+    }
   });
 });

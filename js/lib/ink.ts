@@ -34,22 +34,26 @@ export class Ink {
    */
   begin(rect: PlotRect): CanvasRenderingContext2D | null {
     const dpr = this.doc.defaultView?.devicePixelRatio ?? 1;
-    const width = Math.max(1, Math.round(rect.width * dpr));
-    const height = Math.max(1, Math.round(rect.height * dpr));
+    // On whole device pixels (at 1.25x, 62 px is 77.5): a layer placed between pixels is resampled, which
+    // blurs thin lines.
+    const [left, top] = [Math.floor(rect.left * dpr), Math.floor(rect.top * dpr)];
+    const width = Math.max(1, Math.ceil((rect.left + rect.width) * dpr) - left);
+    const height = Math.max(1, Math.ceil((rect.top + rect.height) * dpr) - top);
     if (this.canvas.width !== width || this.canvas.height !== height) {
       this.canvas.width = width;
       this.canvas.height = height;
     }
-    const placed = `${rect.left}|${rect.top}|${rect.width}|${rect.height}`;
+    const placed = `${left}|${top}|${width}|${height}|${dpr}`;
     if (placed !== this.placed) {
       this.placed = placed;
-      Object.assign(this.canvas.style, { left: `${rect.left}px`, top: `${rect.top}px`, width: `${rect.width}px`, height: `${rect.height}px` });
+      const px = (device: number): string => `${device / dpr}px`;
+      Object.assign(this.canvas.style, { left: px(left), top: px(top), width: px(width), height: px(height) });
     }
     const ctx = this.canvas.getContext("2d");
     if (!ctx) return null;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, width, height);
-    ctx.setTransform(dpr, 0, 0, dpr, -rect.left * dpr, -rect.top * dpr);
+    ctx.setTransform(dpr, 0, 0, dpr, -left, -top);
     return ctx;
   }
 }
@@ -102,7 +106,9 @@ export interface LineStyle {
   width: number;
   /** A dark line this much wider drawn first, so the line reads on any colour beneath. */
   halo?: number;
+  /** Dash pattern of the line; the halo's too when `dashHalo`. */
   dash?: number[];
+  dashHalo?: boolean;
 }
 
 /** A polyline (flat pixel points) with round joins, over its halo. */
@@ -111,12 +117,13 @@ export function strokePolyline(ctx: CanvasRenderingContext2D, points: readonly n
   tracePolyline(ctx, points);
   ctx.lineJoin = "round";
   ctx.lineCap = "round";
-  ctx.setLineDash(style.dash ?? []);
   if (style.halo) {
+    ctx.setLineDash(style.dashHalo ? (style.dash ?? []) : []);
     ctx.strokeStyle = HALO;
     ctx.lineWidth = style.width + style.halo;
     ctx.stroke();
   }
+  ctx.setLineDash(style.dash ?? []);
   ctx.strokeStyle = style.color;
   ctx.lineWidth = style.width;
   ctx.stroke();
@@ -137,7 +144,8 @@ export function fillDots(ctx: CanvasRenderingContext2D, points: readonly number[
   ctx.fill();
 }
 
-/** An arrow from `from` along the pixel vector `d`: a shaft and a filled head, over a dark halo. */
+/** An arrow from `from` along the pixel vector `d`: a shaft and a filled head, over a dark halo; dashed, with
+ * a lighter head, for a velocity. */
 export function drawArrow(ctx: CanvasRenderingContext2D, from: Pair, d: Pair, color: string, dashed: boolean): void {
   const [px, py] = from;
   const [dx, dy] = d;
@@ -149,16 +157,17 @@ export function drawArrow(ctx: CanvasRenderingContext2D, from: Pair, d: Pair, co
   const tip: Pair = [px + dx, py + dy];
   const base: Pair = [tip[0] - ux * head, tip[1] - uy * head];
   const wing = head * 0.55;
-  strokePolyline(ctx, [px, py, base[0], base[1]], { color, width: 2, halo: 2, dash: dashed ? [4, 3] : undefined });
+  strokePolyline(ctx, [px, py, base[0], base[1]], { color, width: 2, halo: 2, dash: dashed ? [4, 3] : undefined, dashHalo: true });
   ctx.beginPath();
   ctx.moveTo(tip[0], tip[1]);
   ctx.lineTo(base[0] - uy * wing, base[1] + ux * wing);
   ctx.lineTo(base[0] + uy * wing, base[1] - ux * wing);
   ctx.closePath();
-  ctx.globalAlpha *= dashed ? 0.6 : 1;
+  ctx.save();
+  if (dashed) ctx.globalAlpha *= 0.6;
   ctx.fillStyle = color;
   ctx.fill();
-  ctx.globalAlpha /= dashed ? 0.6 : 1;
+  ctx.restore();
   ctx.strokeStyle = "rgba(0, 0, 0, 0.6)";
   ctx.lineWidth = 1;
   ctx.stroke();

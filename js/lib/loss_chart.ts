@@ -71,7 +71,8 @@ export class LossChart {
   private readonly lines: Ink;
   private readonly axes: SVGGElement;
   private readonly marker: SVGLineElement;
-  private width = 400;
+  /** The width drawn for (-1 before the first draw, so that one sizes the chart). */
+  private width = -1;
   /** What the axes were drawn for ("" before the first draw). */
   private axesKey = "";
   private steps = 1;
@@ -167,6 +168,7 @@ export class LossChart {
 
   /** Move the current-step marker (cheap: called on every animation frame while playing). */
   placeMarker(step: number): void {
+    if (this.width < 0) return; // not drawn yet
     const left = MARGIN.left;
     const right = this.width - MARGIN.right;
     const px = left + (Math.min(Math.max(step, 0), this.steps) / this.steps) * (right - left);

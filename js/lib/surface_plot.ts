@@ -138,7 +138,6 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
   private readonly cleanups: (() => void)[] = [];
   private readonly logBox: HTMLInputElement;
   private readonly clipRects: SVGRectElement[] = [];
-  private readonly inks: Ink[] = [];
   private readonly contourGroup: SVGGElement;
   private readonly axesGroup: SVGGElement;
   private readonly colorbarGroup: SVGGElement;
@@ -273,7 +272,6 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
   addInk(className: string): Ink {
     const ink = new Ink(this.doc, className);
     this.figure.insertBefore(ink.canvas, this.overlaySvg);
-    this.inks.push(ink);
     return ink;
   }
 

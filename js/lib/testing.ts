@@ -44,3 +44,19 @@ export class FakeModel<T extends object> implements AnyModel<T> {
     return [...this.handlers.values()].reduce((n, set) => n + set.size, 0);
   }
 }
+
+/**
+ * A 2D context that records the calls made on it, as `name(arg,arg)` strings with numbers to 1 decimal
+ * (jsdom has no canvas). Property writes (strokeStyle, lineWidth...) are kept as plain fields.
+ */
+export function recordingContext(): { ctx: CanvasRenderingContext2D; calls: string[] } {
+  const calls: string[] = [];
+  const record =
+    (name: string) =>
+    (...args: unknown[]): void =>
+      void calls.push(`${name}(${args.map((a) => (typeof a === "number" ? a.toFixed(1) : String(a))).join(",")})`);
+  const ctx: Record<string, unknown> = { globalAlpha: 1 };
+  const methods = ["beginPath", "moveTo", "lineTo", "arc", "stroke", "fill", "closePath", "setLineDash", "fillText", "strokeText", "save", "restore", "setTransform", "clearRect"];
+  for (const name of methods) ctx[name] = record(name);
+  return { ctx: ctx as unknown as CanvasRenderingContext2D, calls };
+}
