@@ -273,6 +273,24 @@ def wait_picture(page: Any, kind: str | None, key: str | None, after: float) -> 
     )
 
 
+def final_picture(page: Any, key: str, last: float) -> float:
+    """When the exact picture of ``key`` (where the pointer stopped) was on screen: the first one painted at
+    ``last`` or later, or ``last`` itself when it already was and nothing replaced it, that is, when the last
+    move changed nothing (a slider that did not reach its next step)."""
+    return page.wait_for_function(
+        """([key, last]) => {
+            const exact = window.__bench.pictures.filter((p) => p.kind === 'exact');
+            const after = exact.find((p) => p.key === key && p.t >= last);
+            if (after) return after.t;
+            const shown = exact.filter((p) => p.t < last).pop();
+            const replaced = exact.some((p) => p.t >= last);
+            return shown && shown.key === key && !replaced ? last : null;
+        }""",
+        arg=[key, last],
+        timeout=TIMEOUT_MS,
+    ).json_value()
+
+
 def last_move(page: Any, moves_before: int) -> float:
     """timeStamp of the newest pointer move, once the page has seen one after ``moves_before``."""
     return page.wait_for_function(
@@ -332,7 +350,7 @@ def continuous_drag(
     last = page.evaluate("() => window.__bench.moves[window.__bench.moves.length - 1]")
     first = page.evaluate("(n) => window.__bench.moves[n]", before)
     key = subject.target(last)
-    final = wait_picture(page, "exact", key, last)[1] - last
+    final = final_picture(page, key, last) - last
     mouse.up(*position)
     counts = page.evaluate(
         """([first, last]) => {
