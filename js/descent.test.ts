@@ -239,11 +239,11 @@ describe("Descent view", () => {
     // The reply at k = 40 was drawn at once, solid: exact for the start it begins at.
     const mid = frames.filter((f) => f.kind === "exact").at(-1)!;
     expect(mid.seq).toBeGreaterThan(1);
-    expect(root.querySelector(".overlay")!.classList.contains("provisional")).toBe(false);
+    expect(sceneOf(root).provisional).toBe(false);
     // Paths that lag behind the handle fade when no newer answer comes for a while.
     await new Promise((resolve) => setTimeout(resolve, STALE_FADE_MS + 30));
-    expect(root.querySelector(".overlay")!.classList.contains("provisional")).toBe(true);
     expect(sceneOf(root).provisional).toBe(true); // drawn faded and dashed
+    expect(root.querySelector<HTMLCanvasElement>("canvas.descent-paths")!.style.opacity).toBe("0.4");
     // Answer until idle: the last request carries the handle's final position.
     let last = model.runsRequests().at(-1)!;
     for (let k = 0; k < 3; k++) {
@@ -256,7 +256,7 @@ describe("Descent view", () => {
     expect(sy).toBeCloseTo(hy!, 3);
     await nextFrame();
     expect(root.dataset.exactSeq).toBe(String(last.seq));
-    expect(root.querySelector(".overlay")!.classList.contains("provisional")).toBe(false);
+    expect(sceneOf(root).provisional).toBe(false);
     expect(frames.at(-1)!.kind).toBe("exact");
   });
 
@@ -417,7 +417,7 @@ describe("Descent view", () => {
     expect(model.saves).toBe(0);
     // The last picture stays, solid.
     expect(sceneOf(el).paths).toEqual(drawn);
-    expect(root.querySelector(".overlay")!.classList.contains("provisional")).toBe(false);
+    expect(sceneOf(root).provisional).toBe(false);
     cleanup();
     expect(model.listenerCount()).toBe(0);
   });

@@ -649,7 +649,6 @@ class DescentView {
   private setProvisional(on: boolean): void {
     if (on === this.provisional) return;
     this.provisional = on;
-    this.plot.overlay.classList.toggle("provisional", on);
     this.paintInk();
   }
 
@@ -674,7 +673,6 @@ class DescentView {
     const fresh = exact && (this.matchesPage(runs) || this.sameSettings(runs));
     if (this.matchesPage(runs)) this.clearFadeTimer();
     this.provisional = !fresh;
-    this.plot.overlay.classList.toggle("provisional", this.provisional);
     this.drawRunsParts();
     if (exact) this.announceExact(runs);
   }
@@ -701,7 +699,6 @@ class DescentView {
       this.exact = false;
       this.provisional = true;
     }
-    this.plot.overlay.classList.toggle("provisional", this.provisional);
     this.drawRunsParts();
   }
 

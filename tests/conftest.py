@@ -23,6 +23,10 @@ class Page:
         self.seq = 0
         widget.send = lambda content, buffers=None: self.replies.append((content, buffers or []))
 
+    def of_type(self, kind: str) -> list[tuple[dict[str, Any], list[Any]]]:
+        """The (content, buffers) of every message of type ``kind`` sent so far, in order."""
+        return [(content, buffers) for content, buffers in self.replies if content["type"] == kind]
+
     def request(self, kind: str, **content: Any) -> dict[str, Any]:
         self.seq += 1
         self.widget._on_custom_message(self.widget, {"type": kind, "seq": self.seq, **content}, [])

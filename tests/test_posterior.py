@@ -104,7 +104,7 @@ def test_draws_messages_carry_only_new_draws_as_binary_buffers(post):
     page = Page(post)
     post.set_control("prior_scale", 1.0)
     post.wait()
-    batches = [(content, buffers) for content, buffers in page.replies if content["type"] == "draws"]
+    batches = page.of_type("draws")
     offsets = [content["offset"] for content, _ in batches]
     counts = [content["draws"]["shape"][1] for content, _ in batches]
     assert offsets == list(np.cumsum([0, *counts[:-1]])) and sum(counts) == 1500
@@ -118,7 +118,7 @@ def test_warmup_steps_stream_as_warmup_messages_and_never_enter_the_draws(post):
     page = Page(post)
     post.set_control("prior_scale", 1.5)
     post.wait()
-    warmups = [(content, buffers) for content, buffers in page.replies if content["type"] == "warmup"]
+    warmups = page.of_type("warmup")
     firsts = [content["iteration"] for content, _ in warmups]
     lengths = [content["draws"]["shape"][1] for content, _ in warmups]
     # Every warm-up step once, in order, and nothing after warm-up.

@@ -1,7 +1,8 @@
 /**
- * Ink: a canvas over the plot area, in its own compositing layer, for what changes on every drag (Descent's
- * paths and arrows, the loss chart's lines). Redrawing it never repaints the heatmap, contours or axes beneath,
- * and costs no style or layout work: in a trace of a 3 s Descent drag, moving the paths from SVG to
+ * Ink: a canvas layer of a figure, sized to a rectangle on whole device pixels at the device pixel ratio. The
+ * heatmap is drawn on one; so is what changes on every drag (Descent's paths and arrows, the loss chart's
+ * lines), each in its own compositing layer. Redrawing those never repaints the heatmap, contours or axes
+ * beneath, and costs no style or layout work: in a trace of a 3 s Descent drag, moving the paths from SVG to
  * canvases cut the page's raster work from 1.5 s to 0.4 s, and its style and layout from 0.57 s to 0.19 s.
  *
  * Also the few painting primitives the widgets share: polylines with a dark halo, step dots, arrows, marks.

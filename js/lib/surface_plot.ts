@@ -117,7 +117,8 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
   readonly banner = createBanner();
   readonly toolbar: HTMLDivElement;
   readonly figure: HTMLDivElement;
-  readonly canvas: HTMLCanvasElement;
+  /** The heatmap and the colorbar, the bottom layer. */
+  readonly heatmap: Ink;
   /** Contours, axes, colorbar axis; pan and zoom start on it. */
   readonly svg: SVGSVGElement;
   /** The overlay's own SVG, on top of everything (its empty parts let the pointer through). */
@@ -148,6 +149,7 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
   scales: PlotScales;
   surface: Surface | null = null;
   figureWidth = 0;
+  figureHeight = 0;
   private resetPending = false;
   private hatch: { dpr: number; pattern: CanvasPattern | string } | null = null;
   private frame: number | null = null;
@@ -176,7 +178,7 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
     this.listen(reset, "click", () => this.requestReset());
 
     this.figure = htmlElement("div", { class: "jaxwidgets-figure" });
-    this.canvas = htmlElement("canvas", { "aria-hidden": "true" });
+    this.heatmap = new Ink(this.doc, "heatmap");
     this.svg = svgElement("svg");
     this.contourGroup = svgElement("g", { class: "contours", "clip-path": this.plotClip(this.svg, "contours") });
     this.axesGroup = svgElement("g", { class: "axis" });
@@ -185,7 +187,7 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
     this.overlaySvg = svgElement("svg", { class: "overlay-layer", role: "group", "aria-label": options.label });
     this.overlay = svgElement("g", { class: "overlay", "clip-path": this.plotClip(this.overlaySvg, "overlay") });
     this.overlaySvg.append(this.overlay);
-    this.figure.append(this.canvas, this.svg, this.overlaySvg);
+    this.figure.append(this.heatmap.canvas, this.svg, this.overlaySvg);
     this.status = htmlElement("div", { class: "legend status" });
     this.status.hidden = true;
     this.root.append(this.title, this.banner.element, this.toolbar, this.figure);
@@ -360,14 +362,13 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
     const width = side + chrome;
     const height = side + LAYOUT.marginTop + LAYOUT.marginBottom;
     this.figureWidth = width;
+    this.figureHeight = height;
     this.figure.style.width = `${width}px`;
     this.figure.style.height = `${height}px`;
     for (const svg of [this.svg, this.overlaySvg]) {
       svg.setAttribute("width", String(width));
       svg.setAttribute("height", String(height));
     }
-    this.canvas.style.width = `${width}px`;
-    this.canvas.style.height = `${height}px`;
     for (const [name, value] of Object.entries({ x: this.rect.left, y: this.rect.top, width: side, height: side })) {
       for (const rect of this.clipRects) rect.setAttribute(name, String(value));
     }
@@ -570,19 +571,9 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
   }
 
   private drawCanvas(): void {
-    const dpr = this.doc.defaultView?.devicePixelRatio ?? 1;
-    const width = parseFloat(this.canvas.style.width) || 0;
-    const height = parseFloat(this.canvas.style.height) || 0;
-    const backingWidth = Math.round(width * dpr);
-    const backingHeight = Math.round(height * dpr);
-    if (this.canvas.width !== backingWidth || this.canvas.height !== backingHeight) {
-      this.canvas.width = backingWidth;
-      this.canvas.height = backingHeight;
-    }
-    const ctx = this.canvas.getContext("2d");
+    const ctx = this.heatmap.begin({ left: 0, top: 0, width: this.figureWidth, height: this.figureHeight });
     if (!ctx) return;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, width, height);
+    const dpr = this.doc.defaultView?.devicePixelRatio ?? 1;
     ctx.fillStyle = resolveColor(this.root, "--jp-layout-color2", "rgba(128, 128, 128, 0.12)");
     ctx.fillRect(this.rect.left, this.rect.top, this.rect.width, this.rect.height);
     const surface = this.surface;

@@ -113,7 +113,8 @@ def test_learning_rate_slider_sets_every_rate(descent: Widget) -> None:
     assert box is not None
     page.mouse.click(box["x"] + 0.25 * box["width"], box["y"] + box["height"] / 2)  # log10 rate about -3
     page.wait_for_function(
-        "(el) => el.dataset.exactSeq !== undefined && !el.querySelector('.overlay.provisional')",
+        "(el) => el.dataset.exactSeq !== undefined"
+        " && !JSON.parse(el.querySelector('canvas.descent-paths').dataset.scene).provisional",
         arg=descent.root.element_handle(),
     )
     rates = descent.py("$.learning_rates")
