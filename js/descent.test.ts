@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import widget, { decodeRuns, divergenceText, playRate, rateFromSlider, sliderRate, startLabel, STALE_FADE_MS } from "./descent";
+import widget, { decodeRuns, divergenceText, niceFactor, playRate, rateFromSlider, sliderRate, startLabel, STALE_FADE_MS } from "./descent";
 import { FakeModel as BaseFakeModel, pointer, recordingContext } from "./lib/testing";
 import type { DescentModel, FrameDetail, Pair, RunsReply } from "./lib/protocol";
 
@@ -162,6 +162,10 @@ describe("Descent helpers", () => {
     expect(playRate(20)).toBe(30);
   });
 
+  it("scales short arrows by a nice factor", () => {
+    expect([0.5, 1, 1.01, 2, 4.73, 5, 5.01, 37, 1e3].map(niceFactor)).toEqual([1, 1, 2, 2, 5, 5, 10, 50, 1e3]);
+  });
+
   it("decodes runs from buffers at an offset and writes divergence labels", () => {
     const model = makeModel({ starts: [[1, 1], [-1, 0.5]] });
     let decoded: ReturnType<typeof decodeRuns> | null = null;
@@ -219,7 +223,7 @@ describe("Descent view", () => {
     expect(Math.hypot(after![0] - 217, after![1] - 163)).toBeGreaterThan(Math.hypot(before![0] - 217, before![1] - 163));
   });
 
-  it("drags a start with flow control: two requests in flight, newest wins, every reply drawn solid at once", async () => {
+  it("drags a start with flow control: one request in flight, newest wins, every reply drawn solid at once", async () => {
     const model = makeModel();
     const { root, handles, frames } = mount(model);
     model.replyRuns(1);
@@ -258,6 +262,30 @@ describe("Descent view", () => {
     expect(root.dataset.exactSeq).toBe(String(last.seq));
     expect(sceneOf(root).provisional).toBe(false);
     expect(frames.at(-1)!.kind).toBe("exact");
+  });
+
+  it("keeps the loss chart's axes during a drag (its y range only grows), and fits them again after it", async () => {
+    const model = makeModel();
+    const { el, handles } = mount(model);
+    model.replyRuns(1);
+    await nextFrame();
+    const handle = handles()[0]!;
+    const axes = el.querySelector(".loss-chart g.axis")!;
+    const moveAndAnswer = (clientX: number, clientY: number): Pair => {
+      handle.dispatchEvent(pointer("pointermove", { clientX, clientY }));
+      const asked = model.runsRequests().at(-1)!;
+      model.replyRuns(asked.seq as number, { starts: asked.starts as Pair[] });
+      return (asked.starts as Pair[])[0]!;
+    };
+    pressHandle(handle);
+    // Far from the minimum at (0, 0), then near it: the y range grows to take in both.
+    moveAndAnswer(20, 20);
+    moveAndAnswer(200, 200);
+    const held = axes.lastElementChild;
+    moveAndAnswer(120, 120);
+    expect(axes.lastElementChild).toBe(held); // fits: not rebuilt, though the lines fill only part of it
+    handle.dispatchEvent(pointer("pointerup"));
+    expect(axes.lastElementChild).not.toBe(held); // the drag is over: fitted to the lines again
   });
 
   it("shift-click adds a start (all starts are sent), alt-click removes one", async () => {

@@ -15,7 +15,7 @@
  */
 import { asFloat32, type BinaryLike, decodeMessageArray } from "./lib/arrays";
 import { createHandle, type Handle, KNOB_RADIUS } from "./lib/drag";
-import { htmlElement, svgElement } from "./lib/dom";
+import { htmlElement, setAttributeIfChanged, svgElement } from "./lib/dom";
 import { drawArrow, drawMark, drawMarker, fillDots, Ink, strokePolyline, thinPolyline } from "./lib/ink";
 import { Requester } from "./lib/flow";
 import { formatNumber } from "./lib/format";
@@ -183,7 +183,7 @@ export interface StepShape {
 /**
  * Update (solid) and velocity (dashed) arrows at step `t`. Velocities are the optimizer's running gradient
  * (momentum trace, Adam's first moment), in other units than the step: drawn as the direction -velocity, as
- * long as the step itself. Arrows shorter than MIN_ARROW_PX are all scaled up by the same factor.
+ * long as the step itself. Arrows shorter than MIN_ARROW_PX are all scaled up by the same (nice) factor.
  */
 export function traceStep(runs: Runs, step: number, toPixel: (x: number, y: number) => Pair, perUnit: Pair): StepShape {
   const t = Math.min(step, runs.steps);
@@ -211,8 +211,18 @@ export function traceStep(runs: Runs, step: number, toPixel: (x: number, y: numb
       longest = Math.max(longest, uLength);
     });
   });
-  const scale = longest > 0 && longest < MIN_ARROW_PX ? Math.min(MIN_ARROW_PX / longest, 1e4) : 1;
+  const scale = longest > 0 && longest < MIN_ARROW_PX ? niceFactor(Math.min(MIN_ARROW_PX / longest, 1e4)) : 1;
   return { arrows, markers, scale };
+}
+
+/**
+ * The smallest of 1, 2, 5, 10, 20, 50, ... that is at least `factor`: arrows scaled ×5 read better than
+ * ×4.73, and the label ("arrows ×5") stays put while a drag changes the steps a little.
+ */
+export function niceFactor(factor: number): number {
+  if (!(factor > 1)) return 1;
+  const power = 10 ** Math.floor(Math.log10(factor));
+  return [1, 2, 5, 10].map((m) => m * power).find((f) => f >= factor * (1 - 1e-12))!;
 }
 
 /** The common learning rate when all are equal, else their geometric mean (where the slider sits). */
@@ -371,7 +381,7 @@ class DescentView {
   /** Step slider, its text and the play button; the DOM is touched only where something changed. */
   private syncStepControl(): void {
     setIfChanged(this.stepSlider, "value", String(this.step));
-    const scale = this.arrowScale > 1.05 ? `  (arrows ×${formatNumber(this.arrowScale, 2)})` : "";
+    const scale = this.arrowScale > 1 ? `  (arrows ×${this.arrowScale})` : "";
     setIfChanged(this.stepValue, "textContent", `${this.step} / ${this.steps}${scale}`);
     const label = this.playing ? "pause" : "play";
     if (this.playButton.getAttribute("aria-label") !== label || this.playButton.childElementCount === 0) {
@@ -485,6 +495,7 @@ class DescentView {
       keyStep: () => plot.keyStep(),
       clamp: (x, y) => plot.clampToView(x, y),
       onMove: () => this.startsMoved(),
+      onDragEnd: () => this.dragEnded(),
     });
     handle.element.classList.add("start");
     if (index > 0) {
@@ -708,7 +719,7 @@ class DescentView {
     data.exactX = String(x);
     data.exactY = String(y);
     data.exactSeq = String(runs.seq);
-    data.diverged = JSON.stringify(runs.diverged);
+    setAttributeIfChanged(this.plot.root, "data-diverged", JSON.stringify(runs.diverged));
     this.dispatchFrame({ kind: "exact", x, y, seq: runs.seq, time: performance.now() });
   }
 
@@ -775,7 +786,17 @@ class DescentView {
       return;
     }
     const series = runs.names.map((name, o) => ({ name, color: colorOf(o), values: lossesOf(runs, 0, o), cut: divergedAt(runs, 0, o) }));
-    this.chart.draw(width, runs.steps, series, this.step);
+    this.chart.draw(width, runs.steps, series, this.step, this.holdingChart());
+  }
+
+  /** While a start is dragged (or its answer is on the way) the chart's y range only grows: steady axes. */
+  private holdingChart(): boolean {
+    return this.dragging() || this.runsRequester.busy;
+  }
+
+  /** A drag ended: the chart may fit its y range to the lines again (once the last answer is drawn). */
+  private dragEnded(): void {
+    if (!this.holdingChart()) this.drawChart();
   }
 
   private layoutBelow(width: number): void {

@@ -30,6 +30,11 @@ export function setAttributes(element: Element, attributes: Attributes): void {
   for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value));
 }
 
+/** Set an attribute only when it differs: a drag redraws many times, and most attributes stay the same. */
+export function setAttributeIfChanged(element: Element, name: string, value: string): void {
+  if (element.getAttribute(name) !== value) element.setAttribute(name, value);
+}
+
 /** Remove all children (cheaper and safer than innerHTML = ""). */
 export function clear(element: Element): void {
   while (element.firstChild) element.removeChild(element.firstChild);

@@ -13,6 +13,14 @@ describe("stickyDomain", () => {
     expect(stickyDomain(first, { lo: 1, hi: 2, log: true }).log).toBe(true); // other kind of axis
   });
 
+  it("while held (a drag), keeps a roomy range and grows to take in both ranges", () => {
+    const first = stickyDomain(null, { lo: 1, hi: 2, log: false });
+    expect(stickyDomain(first, { lo: 1.4, hi: 1.6, log: false }, true)).toBe(first);
+    const grown = stickyDomain(first, { lo: 1.5, hi: 3, log: false }, true);
+    expect(grown.lo).toBeLessThanOrEqual(first.lo);
+    expect(grown.hi).toBeGreaterThan(3);
+  });
+
   it("works in decades on a log axis and pads a single value", () => {
     const log = stickyDomain(null, { lo: 1e-3, hi: 10, log: true });
     expect(log.lo).toBeGreaterThan(0);

@@ -1,11 +1,12 @@
 /**
  * A small loss-versus-step chart: axes in SVG, one line per series on a canvas (lib/ink.ts), log y scale
  * when every value shown is > 0, and a vertical marker at the current step that moves without redrawing the
- * lines. The y range is sticky: it stays while the lines fit and fill at least half of it, so a drag
- * redraws the lines but not the axes.
+ * lines. The y range is sticky: it stays while the lines fit and fill at least half of it, and while a
+ * drag goes on (`hold`) it only grows, so a drag redraws the lines but hardly ever the axes (with the plain
+ * rule, losses that swing as a start circles rebuilt them on a third of the replies).
  */
 import { type ScaleLinear, type ScaleLogarithmic, scaleLinear, scaleLog } from "d3-scale";
-import { clear, htmlElement, svgElement } from "./dom";
+import { clear, htmlElement, setAttributeIfChanged, svgElement } from "./dom";
 import { formatTick } from "./format";
 import { Ink, strokePolyline, thinPolyline } from "./ink";
 
@@ -33,14 +34,17 @@ const DOMAIN_MIN_FILL = 0.5;
 
 /**
  * The y range to draw `needed` in, given the one drawn before: kept while `needed` lies inside it and fills
- * at least DOMAIN_MIN_FILL of it (in log10 units on a log axis), else `needed` padded on both sides.
+ * at least DOMAIN_MIN_FILL of it (in log10 units on a log axis), else `needed` padded on both sides. With
+ * `hold` (a drag goes on) it is kept whenever `needed` fits, and grows to take in both where it does not.
  */
-export function stickyDomain(previous: LossDomain | null, needed: LossDomain): LossDomain {
+export function stickyDomain(previous: LossDomain | null, needed: LossDomain, hold = false): LossDomain {
   const unit = (v: number): number => (needed.log ? Math.log10(v) : v);
-  const [a, b] = [unit(needed.lo), unit(needed.hi)];
+  let [a, b] = [unit(needed.lo), unit(needed.hi)];
   if (previous !== null && previous.log === needed.log) {
     const [pa, pb] = [unit(previous.lo), unit(previous.hi)];
-    if (pa <= a && b <= pb && b - a >= DOMAIN_MIN_FILL * (pb - pa)) return previous;
+    const fits = pa <= a && b <= pb;
+    if (fits && (hold || b - a >= DOMAIN_MIN_FILL * (pb - pa))) return previous;
+    if (hold) [a, b] = [Math.min(a, pa), Math.max(b, pb)];
   }
   const span = b - a || (needed.log ? 0.5 : Math.max(Math.abs(a) * 0.1, 1e-12));
   const pad = b - a > 0 ? span * DOMAIN_PADDING : span;
@@ -90,7 +94,8 @@ export class LossChart {
     this.element.append(this.svg, this.lines.canvas);
   }
 
-  draw(width: number, steps: number, series: readonly LossSeries[], step: number): void {
+  /** Draw the lines (and the axes where they changed); `hold` while a drag goes on: the y range only grows. */
+  draw(width: number, steps: number, series: readonly LossSeries[], step: number, hold = false): void {
     if (width !== this.width) {
       this.width = width;
       this.element.style.width = `${width}px`;
@@ -101,7 +106,7 @@ export class LossChart {
     const { left, right, top, bottom } = plotBox(width);
     const x = scaleLinear().domain([0, this.steps]).range([left, right]);
     const needed = lossDomain(series);
-    this.domain = needed === null ? null : stickyDomain(this.domain, needed);
+    this.domain = needed === null ? null : stickyDomain(this.domain, needed, hold);
     const y = this.domain === null ? null : yScaleFor(this.domain, bottom, top);
     // The axes (ticks, labels) only change with the size, the steps or the y range: not on every drag.
     const axesKey = `${width}|${this.steps}|${this.domain ? `${this.domain.lo}|${this.domain.hi}|${this.domain.log}` : ""}`;
@@ -137,7 +142,8 @@ export class LossChart {
         drawn.push({ name: s.name, points: count });
       }
     }
-    this.lines.canvas.dataset.lines = JSON.stringify(drawn);
+    const lines = JSON.stringify(drawn);
+    if (this.lines.canvas.dataset.lines !== lines) this.lines.canvas.dataset.lines = lines;
   }
 
   private drawAxes(x: ScaleLinear<number, number>, y: YScale | null): void {
@@ -173,9 +179,9 @@ export class LossChart {
     const right = this.width - MARGIN.right;
     const px = left + (Math.min(Math.max(step, 0), this.steps) / this.steps) * (right - left);
     for (const [name, value] of Object.entries({ x1: px, x2: px, y1: MARGIN.top, y2: CHART_HEIGHT - MARGIN.bottom })) {
-      this.marker.setAttribute(name, value.toFixed(1));
+      setAttributeIfChanged(this.marker, name, value.toFixed(1));
     }
-    this.marker.dataset.step = String(step);
+    setAttributeIfChanged(this.marker, "data-step", String(step));
   }
 }
 
