@@ -512,7 +512,7 @@ def main() -> None:
     )
     parser.add_argument("--moves", type=int, default=100, help="single moves per widget (default 100)")
     parser.add_argument("--drag-seconds", type=float, default=2.0, help="length of each continuous drag")
-    parser.add_argument("--drags", type=int, default=5, help="continuous drags per widget (default 5)")
+    parser.add_argument("--drags", type=int, default=20, help="continuous drags per widget (default 20)")
     parser.add_argument("--scenarios", default="surface,descent", help="comma-separated: surface, descent")
     parser.add_argument(
         "--subjects", default="jaxwidgets,interact", help="comma-separated: jaxwidgets, interact"
