@@ -31,6 +31,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 GOALS = {"exact_p50_ms": 26.0, "exact_p95_ms": 33.0, "exact_updates_per_s": 45.0, "final_frame_ms": 33.0}
 FRAME_INTERVAL = 1 / 60  # seconds between mouse moves in the continuous drag
 TIMEOUT_MS = 15_000
+SETTLE_MS = 1_500  # no new picture for this long: a drag's pictures are all in (interact draws ~2/s)
 
 SEED = """\
 def f(x, y):
@@ -273,20 +274,28 @@ def wait_picture(page: Any, kind: str | None, key: str | None, after: float) -> 
     )
 
 
-def final_picture(page: Any, key: str, last: float) -> float:
-    """When the exact picture of ``key`` (where the pointer stopped) was on screen: the first one painted at
-    ``last`` or later, or ``last`` itself when it already was and nothing replaced it, that is, when the last
-    move changed nothing (a slider that did not reach its next step)."""
+def final_picture(page: Any, key: str, first: float, last: float) -> float:
+    """When the exact picture of ``key`` (where the pointer stopped) was on screen for good.
+
+    Waits until no new picture has come for SETTLE_MS (interact may still be drawing positions it queued),
+    then takes the first of the trailing pictures that all show ``key`` painted at ``last`` or later; or
+    ``last`` itself when no picture came after the last move and the last one painted during this drag
+    (from ``first`` on) already showed ``key`` (the last move changed nothing, e.g. a slider that did not
+    reach its next step). A picture from an earlier drag never counts.
+    """
     return page.wait_for_function(
-        """([key, last]) => {
+        """([key, first, last, settle]) => {
             const exact = window.__bench.pictures.filter((p) => p.kind === 'exact');
-            const after = exact.find((p) => p.key === key && p.t >= last);
-            if (after) return after.t;
-            const shown = exact.filter((p) => p.t < last).pop();
-            const replaced = exact.some((p) => p.t >= last);
-            return shown && shown.key === key && !replaced ? last : null;
+            const newest = exact.length ? exact[exact.length - 1].t : -Infinity;
+            if (performance.now() - Math.max(newest, last) < settle) return null;
+            let k = exact.length;
+            while (k > 0 && exact[k - 1].key === key && exact[k - 1].t >= last) k -= 1;
+            if (k < exact.length) return exact[k].t;
+            const shown = exact.filter((p) => p.t >= first && p.t < last).pop();
+            if (shown && shown.key === key && newest < last) return last;
+            throw new Error(`the picture of ${key} never showed after the last move`);
         }""",
-        arg=[key, last],
+        arg=[key, first, last, SETTLE_MS],
         timeout=TIMEOUT_MS,
     ).json_value()
 
@@ -350,7 +359,7 @@ def continuous_drag(
     last = page.evaluate("() => window.__bench.moves[window.__bench.moves.length - 1]")
     first = page.evaluate("(n) => window.__bench.moves[n]", before)
     key = subject.target(last)
-    final = final_picture(page, key, last) - last
+    final = final_picture(page, key, first, last) - last
     mouse.up(*position)
     counts = page.evaluate(
         """([first, last]) => {
