@@ -3,7 +3,7 @@
  * when every value shown is > 0, and a vertical marker at the current step that moves without redrawing the
  * lines. The y range is sticky: it stays while the lines fit and fill at least half of it, and while a
  * drag goes on (`hold`) it only grows, so a drag redraws the lines but hardly ever the axes (with the plain
- * rule, losses that swing as a start circles rebuilt them on a third of the replies).
+ * rule, losses that swing as a start circles rebuilt them on about one reply in ten).
  */
 import { type ScaleLinear, type ScaleLogarithmic, scaleLinear, scaleLog } from "d3-scale";
 import { clear, htmlElement, setAttributeIfChanged, svgElement } from "./dom";
