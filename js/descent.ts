@@ -263,14 +263,14 @@ class DescentView {
   private step: number;
   /** Inputs the user changed and Python has not confirmed yet: sent in full with every request. */
   private desired: RunsRequest = {};
-  /** Runs drawn, and whether they are exact for the inputs shown. */
+  /** Runs drawn (each exact for the inputs it carries; `provisional` says whether those are the page's). */
   private runs: Runs | null = null;
   /** The paths of `runs` in pixels (traced again when the runs or the scales change). */
   private shapes: PathShape[] = [];
   /** What the legend was built for: rebuilt only when it changes. */
   private legendKey = "";
-  private exact = false;
-  private pending: { runs: Runs; exact: boolean } | null = null;
+  /** Someone else's runs that came during a drag here: drawn faded at the next frame. */
+  private pending: Runs | null = null;
   private provisional = false;
   private fadeTimer: ReturnType<typeof setTimeout> | null = null;
   private playing = false;
@@ -596,12 +596,12 @@ class DescentView {
     }
     if (this.matchesPage(runs) || (ours && (this.runsRequester.busy || this.dragging()))) {
       // Exact for the inputs it carries: drawn now, solid, so this frame shows it.
-      this.showRuns(runs, true);
+      this.showRuns(runs);
       return;
     }
     if (!ours && (this.runsRequester.busy || this.dragging())) {
       // Someone else's result while the user is moving things here: newer than what is drawn, not ours.
-      this.pending = { runs, exact: false };
+      this.pending = runs;
       this.plot.invalidate("overlay");
       return;
     }
@@ -614,7 +614,7 @@ class DescentView {
     this.steps = runs.steps;
     this.step = Math.min(this.step, this.steps);
     this.syncControls();
-    this.showRuns(runs, true);
+    this.showRuns(runs);
   }
 
   private dragging(): boolean {
@@ -677,15 +677,14 @@ class DescentView {
   }
 
   /** Draw runs now (a reply's paths, exact for its own inputs), and announce the exact picture. */
-  private showRuns(runs: Runs, exact: boolean): void {
+  private showRuns(runs: Runs): void {
     this.pending = null;
     this.runs = runs;
-    this.exact = exact;
-    const fresh = exact && (this.matchesPage(runs) || this.sameSettings(runs));
+    const fresh = this.matchesPage(runs) || this.sameSettings(runs);
     if (this.matchesPage(runs)) this.clearFadeTimer();
     this.provisional = !fresh;
     this.drawRunsParts();
-    if (exact) this.announceExact(runs);
+    this.announceExact(runs);
   }
 
   private drawRunsParts(): void {
@@ -706,8 +705,7 @@ class DescentView {
     const pending = this.pending;
     this.pending = null;
     if (pending) {
-      this.runs = pending.runs;
-      this.exact = false;
+      this.runs = pending;
       this.provisional = true;
     }
     this.drawRunsParts();

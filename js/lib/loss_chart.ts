@@ -86,6 +86,7 @@ export class LossChart {
 
   constructor(doc: Document = document) {
     this.element = htmlElement("div", { class: "loss-chart", role: "img", "aria-label": "loss per step" }, undefined, doc);
+    this.element.style.height = `${CHART_HEIGHT}px`;
     this.svg = svgElement("svg", {}, doc);
     this.axes = svgElement("g", { class: "axis" }, doc);
     this.marker = svgElement("line", { class: "step-marker" }, doc);
@@ -142,8 +143,7 @@ export class LossChart {
         drawn.push({ name: s.name, points: count });
       }
     }
-    const lines = JSON.stringify(drawn);
-    if (this.lines.canvas.dataset.lines !== lines) this.lines.canvas.dataset.lines = lines;
+    setAttributeIfChanged(this.lines.canvas, "data-lines", JSON.stringify(drawn));
   }
 
   private drawAxes(x: ScaleLinear<number, number>, y: YScale | null): void {

@@ -66,7 +66,8 @@ export const STYLE = `
 .jaxwidgets .jaxwidgets-figure canvas { position: absolute; left: 0; top: 0; }
 .jaxwidgets .jaxwidgets-figure svg { position: absolute; left: 0; top: 0; overflow: visible; }
 /* Own compositing layers: what moves during a drag is repainted alone, never the heatmap or contours. */
-.jaxwidgets .jaxwidgets-figure .overlay-layer, .jaxwidgets .jaxwidgets-figure canvas.ink { will-change: transform; pointer-events: none; }
+.jaxwidgets canvas.ink { position: absolute; }
+.jaxwidgets .jaxwidgets-figure .overlay-layer, .jaxwidgets canvas.ink { will-change: transform; pointer-events: none; }
 .jaxwidgets .overlay-layer .handle { pointer-events: auto; }
 .jaxwidgets svg text { fill: currentColor; font-family: ${THEME.font}; font-size: 11px; }
 .jaxwidgets .axis line, .jaxwidgets .axis path { stroke: ${THEME.border}; fill: none; shape-rendering: crispEdges; }
@@ -124,9 +125,8 @@ export const STYLE = `
 }
 .jaxwidgets-descent button.play svg { display: block; margin: auto; fill: currentColor; }
 .jaxwidgets-descent button.play:hover { border-color: ${THEME.accent}; }
-.jaxwidgets-descent .loss-chart { position: relative; margin-top: 6px; height: 150px; }
+.jaxwidgets-descent .loss-chart { position: relative; margin-top: 6px; }
 .jaxwidgets-descent .loss-chart svg { position: absolute; left: 0; top: 0; overflow: visible; }
-.jaxwidgets-descent .loss-chart canvas.ink { position: absolute; will-change: transform; pointer-events: none; }
 .jaxwidgets-descent .step-marker { stroke: ${THEME.text}; stroke-width: 1; stroke-dasharray: 3 2; }
 .jaxwidgets.disconnected { cursor: not-allowed; }
 .jaxwidgets.disconnected > :not(.jaxwidgets-disconnected) { filter: grayscale(1); opacity: 0.45; pointer-events: none; }
