@@ -15,6 +15,7 @@ import { Connection } from "./lib/connection";
 import { type ContourLevel, contourLevels, gridToPixel, levelPath } from "./lib/contour";
 import { ControlQueue } from "./lib/control_queue";
 import { clear, htmlElement, observeWidth, svgElement } from "./lib/dom";
+import { Ink } from "./lib/ink";
 import { type DrawBlock, DrawStore, histogram, padded, union } from "./lib/draws";
 import { Requester } from "./lib/flow";
 import { formatNumber } from "./lib/format";
@@ -181,16 +182,16 @@ class PosteriorView {
   private readonly ySelect: HTMLSelectElement;
   private readonly legend: HTMLDivElement;
   private readonly pairFigure: HTMLDivElement;
-  private readonly pairCanvas: HTMLCanvasElement;
+  private readonly pairInk: Ink;
   private readonly pairSvg: SVGSVGElement;
   private readonly pairAxes: SVGGElement;
   private readonly contourGroup: SVGGElement;
   private readonly clipRect: SVGRectElement;
   private readonly traceFigure: HTMLDivElement;
-  private readonly traceCanvas: HTMLCanvasElement;
+  private readonly traceInk: Ink;
   private readonly traceSvg: SVGSVGElement;
   private readonly predictiveBox: HTMLDivElement;
-  private readonly predictiveCanvas: HTMLCanvasElement;
+  private readonly predictiveInk: Ink;
   private readonly predictiveSvg: SVGSVGElement;
   private readonly table: HTMLTableElement;
 
@@ -252,7 +253,7 @@ class PosteriorView {
 
     const plots = htmlElement("div", { class: "post-plots" });
     this.pairFigure = htmlElement("div", { class: "jaxwidgets-figure post-pair" });
-    this.pairCanvas = htmlElement("canvas", { "aria-hidden": "true" });
+    this.pairInk = new Ink(this.doc, "pair-draws");
     this.pairSvg = svgElement("svg", { role: "img", "aria-label": "pair plot of the draws" });
     const clipId = `jaxwidgets-clip-posterior-${instanceCount}`;
     const clip = svgElement("clipPath", { id: clipId });
@@ -263,19 +264,19 @@ class PosteriorView {
     this.contourGroup = svgElement("g", { class: "contours", "clip-path": `url(#${clipId})` });
     this.pairAxes = svgElement("g", { class: "axis" });
     this.pairSvg.append(defs, this.contourGroup, this.pairAxes);
-    this.pairFigure.append(this.pairCanvas, this.pairSvg);
+    this.pairFigure.append(this.pairInk.canvas, this.pairSvg);
 
     this.traceFigure = htmlElement("div", { class: "jaxwidgets-figure post-trace" });
-    this.traceCanvas = htmlElement("canvas", { "aria-hidden": "true" });
+    this.traceInk = new Ink(this.doc, "traces");
     this.traceSvg = svgElement("svg", { role: "img", "aria-label": "trace plots" });
-    this.traceFigure.append(this.traceCanvas, this.traceSvg);
+    this.traceFigure.append(this.traceInk.canvas, this.traceSvg);
     plots.append(this.pairFigure, this.traceFigure);
 
     this.predictiveBox = htmlElement("div", { class: "post-predictive" });
     const predictiveFigure = htmlElement("div", { class: "jaxwidgets-figure" });
-    this.predictiveCanvas = htmlElement("canvas", { "aria-hidden": "true" });
+    this.predictiveInk = new Ink(this.doc, "predictive");
     this.predictiveSvg = svgElement("svg", { role: "img", "aria-label": "posterior predictive" });
-    predictiveFigure.append(this.predictiveCanvas, this.predictiveSvg);
+    predictiveFigure.append(this.predictiveInk.canvas, this.predictiveSvg);
     this.predictiveBox.append(htmlElement("div", { class: "panel-title" }, "posterior predictive"), predictiveFigure);
     this.predictiveBox.hidden = true;
 
@@ -674,7 +675,7 @@ class PosteriorView {
       top: { left: main.left, top: LAYOUT.top, width: side, height: LAYOUT.marginal },
       right: { left: main.left + side + LAYOUT.gap, top: main.top, width: LAYOUT.marginal, height: side },
     };
-    sizeFigure(this.pairFigure, this.pairCanvas, this.pairSvg, this.pair.width, this.pair.height);
+    sizeFigure(this.pairFigure, this.pairSvg, this.pair.width, this.pair.height);
     for (const [name, value] of Object.entries({ x: main.left, y: main.top, width: side, height: side })) {
       this.clipRect.setAttribute(name, String(value));
     }
@@ -682,10 +683,10 @@ class PosteriorView {
     const rest = available - this.pair.width - 12;
     this.traceSize = rest >= LAYOUT.traceMin ? { width: rest, height: this.pair.height } : { width: available, height: 2 * 130 };
     this.traceSvg.dataset.key = "";
-    sizeFigure(this.traceFigure, this.traceCanvas, this.traceSvg, this.traceSize.width, this.traceSize.height);
+    sizeFigure(this.traceFigure, this.traceSvg, this.traceSize.width, this.traceSize.height);
     this.predictiveSize = { width: Math.min(available, 640), height: 210 };
-    const predictiveFigure = this.predictiveCanvas.parentElement as HTMLDivElement;
-    sizeFigure(predictiveFigure, this.predictiveCanvas, this.predictiveSvg, this.predictiveSize.width, this.predictiveSize.height);
+    const predictiveFigure = this.predictiveInk.canvas.parentElement as HTMLDivElement;
+    sizeFigure(predictiveFigure, this.predictiveSvg, this.predictiveSize.width, this.predictiveSize.height);
     this.drawnAxesKey = "";
     this.invalidate();
   }
@@ -768,21 +769,6 @@ class PosteriorView {
     if (this.showingWarmup()) this.legend.append(htmlElement("span", { class: "warmup-note" }, "faded: warm-up steps (adapting, not draws)"));
   }
 
-  private context(canvas: HTMLCanvasElement, width: number, height: number): CanvasRenderingContext2D | null {
-    const dpr = this.doc.defaultView?.devicePixelRatio ?? 1;
-    const backingWidth = Math.round(width * dpr);
-    const backingHeight = Math.round(height * dpr);
-    if (canvas.width !== backingWidth || canvas.height !== backingHeight) {
-      canvas.width = backingWidth;
-      canvas.height = backingHeight;
-    }
-    const ctx = canvas.getContext("2d");
-    if (!ctx) return null;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, width, height);
-    return ctx;
-  }
-
   private drawPair(ix: number, iy: number): void {
     const g = this.pair;
     const sites = this.model.get("sites") ?? [];
@@ -799,7 +785,7 @@ class PosteriorView {
       this.drawContours(scales, dense);
     }
 
-    const ctx = this.context(this.pairCanvas, g.width, g.height);
+    const ctx = this.pairInk.begin({ left: 0, top: 0, width: g.width, height: g.height });
     if (!ctx) return;
     const plotBackground = resolveColor(this.root, "--jp-layout-color2", "rgba(128, 128, 128, 0.12)");
     ctx.fillStyle = plotBackground;
@@ -971,7 +957,7 @@ class PosteriorView {
         drawAxes(group, plotScales([0, samples], plot.domain ?? [0, 1], rects[k]!), rects[k]!, { x: k === 1 ? "draw" : "", y: sites[plot.site] ?? "" });
       });
     }
-    const ctx = this.context(this.traceCanvas, width, height);
+    const ctx = this.traceInk.begin({ left: 0, top: 0, width, height });
     if (!ctx) return;
     const plotBackground = resolveColor(this.root, "--jp-layout-color2", "rgba(128, 128, 128, 0.12)");
     plots.forEach((plot, k) => {
@@ -1061,7 +1047,7 @@ class PosteriorView {
     if (!group) group = this.predictiveSvg.appendChild(svgElement("g", { class: "axis" }));
     drawAxes(group, scales, rect, { x: "x", y: data?.kind === "histogram" ? "density" : "y" });
 
-    const ctx = this.context(this.predictiveCanvas, width, height);
+    const ctx = this.predictiveInk.begin({ left: 0, top: 0, width, height });
     if (!ctx) return;
     const theme = readCanvasTheme(this.root);
     ctx.fillStyle = resolveColor(this.root, "--jp-layout-color2", "rgba(128, 128, 128, 0.12)");
@@ -1127,11 +1113,10 @@ function chainColor(chain: number): string {
   return CHAIN_COLORS[chain % CHAIN_COLORS.length]!;
 }
 
-function sizeFigure(figure: HTMLDivElement, canvas: HTMLCanvasElement, svg: SVGSVGElement, width: number, height: number): void {
+/** The figure and its SVG at this size (its ink canvas sizes itself when drawn). */
+function sizeFigure(figure: HTMLDivElement, svg: SVGSVGElement, width: number, height: number): void {
   figure.style.width = `${width}px`;
   figure.style.height = `${height}px`;
-  canvas.style.width = `${width}px`;
-  canvas.style.height = `${height}px`;
   svg.setAttribute("width", String(width));
   svg.setAttribute("height", String(height));
 }
