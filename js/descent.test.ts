@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import widget, { decodeRuns, divergenceText, niceFactor, playRate, rateFromSlider, sliderRate, startLabel, STALE_FADE_MS } from "./descent";
-import { FakeModel as BaseFakeModel, pointer, recordingContext } from "./lib/testing";
+import { FakeModel as BaseFakeModel, pointer, pressHandle, recordingContext } from "./lib/testing";
 import type { DescentModel, FrameDetail, Pair, RunsReply } from "./lib/protocol";
 
 
@@ -128,11 +128,6 @@ function sceneOf(el: HTMLElement): Scene {
 
 function chartLines(el: HTMLElement): { name: string; points: number }[] {
   return JSON.parse(el.querySelector<HTMLCanvasElement>(".loss-chart canvas.loss-lines")!.dataset.lines ?? "[]");
-}
-
-function pressHandle(handle: SVGGElement, init: MouseEventInit = {}): void {
-  const [, x, y] = handle.getAttribute("transform")!.match(/translate\(([-\d.]+), ([-\d.]+)\)/)!.map(Number);
-  handle.dispatchEvent(pointer("pointerdown", { clientX: x, clientY: y, ...init }));
 }
 
 function setRange(input: HTMLInputElement, value: number): void {

@@ -243,7 +243,6 @@ class DescentView {
   private readonly model: Model;
   private readonly plot: SurfacePlot<DescentModel>;
   private readonly ink: Ink;
-  private readonly handlesGroup: SVGGElement;
   private readonly legend: HTMLDivElement;
   private readonly controls: HTMLDivElement;
   private readonly rateSlider: HTMLInputElement;
@@ -297,10 +296,8 @@ class DescentView {
     });
     const plot = this.plot;
     this.ink = plot.addInk("descent-paths");
-    this.handlesGroup = svgElement("g", { class: "start-handles" });
-    plot.overlay.append(this.handlesGroup);
     // Alt-click (or Delete on a focused handle) removes a start; capture runs before the handle's own drag.
-    plot.listen(this.handlesGroup, "pointerdown", (event) => this.maybeRemove(event as PointerEvent), { capture: true });
+    plot.listen(plot.handles, "pointerdown", (event) => this.maybeRemove(event as PointerEvent), { capture: true });
 
     this.legend = htmlElement("div", { class: "descent-legend", "aria-label": "optimizers" });
     this.controls = htmlElement("div", { class: "descent-controls" });
@@ -494,6 +491,7 @@ class DescentView {
       toPixel: (x, y) => plot.toPixel(x, y),
       keyStep: () => plot.keyStep(),
       clamp: (x, y) => plot.clampToView(x, y),
+      inPlot: (px, py) => plot.showsHandleAt(px, py),
       onMove: () => this.startsMoved(),
       onDragEnd: () => this.dragEnded(),
     });
@@ -509,7 +507,7 @@ class DescentView {
         this.removeStart(this.handles.indexOf(handle));
       }
     });
-    this.handlesGroup.append(handle.element);
+    plot.handles.append(handle.layer);
     return handle;
   }
 

@@ -56,9 +56,12 @@ function makeModel(overrides: Partial<SurfaceModel> = {}): FakeModel {
   });
 }
 
-/** Press the handle at its centre (where it is drawn), as a user grabbing it would. */
+/** Plot area in jsdom: 310 px square at (62, 8) over [-2, 2]^2, so the centre is (217, 163). */
+const toPixel = (x: number, y: number): [number, number] => [62 + ((x + 2) / 4) * 310, 8 + ((2 - y) / 4) * 310];
+
+/** Press the probe exactly where it is (its knob is drawn on whole pixels, up to half a pixel off). */
 function pressHandle(handle: SVGGElement): void {
-  const [, x, y] = handle.getAttribute("transform")!.match(/translate\(([-\d.]+), ([-\d.]+)\)/)!.map(Number);
+  const [x, y] = toPixel(Number(handle.dataset.x), Number(handle.dataset.y));
   handle.dispatchEvent(pointer("pointerdown", { clientX: x, clientY: y }));
 }
 
@@ -120,7 +123,6 @@ describe("LossSurface view", () => {
     expect(root.dataset.surfaceGeneration).toBe("7");
     model.replyProbe(1, 0.5, 1); // frees the one request slot
     pressHandle(handle);
-    // Plot area in jsdom: 310 px square at (62, 8) over [-2, 2]^2, so the centre is (217, 163).
     handle.dispatchEvent(pointer("pointermove", { clientX: 217, clientY: 163 }));
     // The request goes out from the pointer handler; the provisional picture is drawn on the next frame.
     expect(model.sent.at(-1)).toMatchObject({ type: "probe", x: 0, y: 0 });

@@ -117,6 +117,7 @@ class SurfaceView {
       toPixel: (x, y) => plot.toPixel(x, y),
       keyStep: () => plot.keyStep(),
       clamp: (x, y) => plot.clampToView(x, y),
+      inPlot: (px, py) => plot.showsHandleAt(px, py),
       onMove: (x, y) => this.probeMoved(x, y),
     });
     this.provisionalGroup = svgElement("g", { class: "provisional provisional-arrow" });
@@ -124,7 +125,8 @@ class SurfaceView {
     this.provisionalArrow = svgElement("path", { class: "arrow" });
     this.provisionalHead = svgElement("path", { class: "arrow-head" });
     this.provisionalGroup.append(this.provisionalHalo, this.provisionalArrow, this.provisionalHead);
-    this.overlay.append(this.eigenGroup, this.arrowHalo, this.arrow, this.arrowHead, this.provisionalGroup, this.handle.element);
+    this.overlay.append(this.eigenGroup, this.arrowHalo, this.arrow, this.arrowHead, this.provisionalGroup);
+    plot.handles.append(this.handle.layer);
     this.readout = htmlElement("div", { class: "readout" });
     this.exactLine = htmlElement("div", { class: "readout-line exact" });
     this.provisionalLine = htmlElement("div", { class: "readout-line provisional" });

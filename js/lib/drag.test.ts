@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { describe, expect, it, vi } from "vitest";
 import { createHandle, type HandleOptions, valueText } from "./drag";
-import { pointer } from "./testing";
+import { handleCentre, pointer } from "./testing";
 
 /** A 400 x 400 px plot of [-2, 2]^2; events carry pixel coordinates in clientX/clientY. */
 function setup(overrides: Partial<HandleOptions> = {}) {
@@ -16,16 +16,15 @@ function setup(overrides: Partial<HandleOptions> = {}) {
     toPixel: (x, y) => [(x + 2) * 100, (2 - y) * 100],
     keyStep: () => [0.04, 0.04],
     clamp: (x, y) => [Math.max(-2, Math.min(2, x)), Math.max(-2, Math.min(2, y))],
+    inPlot: (px, py) => px >= 0 && px <= 400 && py >= 0 && py <= 400,
     onMove,
     onDragStart,
     onDragEnd,
     ...overrides,
   });
-  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-  svg.append(handle.element);
-  document.body.append(svg);
+  document.body.append(handle.layer);
   handle.setPosition(0, 0);
-  return { handle, onMove, onDragStart, onDragEnd, svg };
+  return { handle, onMove, onDragStart, onDragEnd };
 }
 
 describe("handle", () => {
@@ -38,7 +37,18 @@ describe("handle", () => {
     handle.setPosition(0.123, -1.5);
     expect(el.getAttribute("aria-valuetext")).toBe("x = 0.123, y = -1.5");
     expect([el.dataset.x, el.dataset.y]).toEqual(["0.123", "-1.5"]);
-    expect(el.getAttribute("transform")).toBe("translate(212.30, 350.00)");
+    // Its own layer is moved, on whole device pixels, so that the knob's centre is there.
+    expect(handle.layer.contains(el)).toBe(true);
+    expect(handleCentre(el)).toEqual([212, 350]);
+    expect(el.getAttribute("transform")).toBeNull();
+  });
+
+  it("is hidden where it is outside the plot, and shown again inside", () => {
+    const { handle } = setup();
+    handle.setPosition(3, 0); // set from Python outside the view: not clamped
+    expect(handle.layer.style.visibility).toBe("hidden");
+    handle.setPosition(2, 0); // on the edge
+    expect(handle.layer.style.visibility).toBe("");
   });
 
   it("follows pointerrawupdate at once, and the pointermove that follows at the same place is a no-op", () => {
@@ -89,13 +99,14 @@ describe("handle", () => {
   });
 
   it("ignores other pointers and keeps the press from reaching the background", () => {
-    const { handle, onMove, svg } = setup();
+    const { handle, onMove } = setup();
     const background = vi.fn();
-    svg.addEventListener("pointerdown", background);
+    document.body.addEventListener("pointerdown", background);
     handle.element.dispatchEvent(pointer("pointerdown", { pointerId: 7 }));
     handle.element.dispatchEvent(pointer("pointermove", { pointerId: 8, clientX: 10, clientY: 10 }));
     expect(onMove).not.toHaveBeenCalled();
     expect(background).not.toHaveBeenCalled();
+    document.body.removeEventListener("pointerdown", background);
   });
 
   it("moves by 1 % of the view per arrow key, 10 % with shift, clamped to the view", () => {

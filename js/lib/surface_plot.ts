@@ -125,6 +125,8 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
   readonly overlaySvg: SVGSVGElement;
   /** Clipped to the plot area; widgets draw here. */
   readonly overlay: SVGGElement;
+  /** Above everything: the handles' own layers (lib/drag.ts) go here. */
+  readonly handles: HTMLDivElement;
   /** "undefined (NaN or ±inf)" / "refining…": widgets place it where they like. */
   readonly status: HTMLDivElement;
   readonly id = ++instanceCount;
@@ -184,10 +186,11 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
     this.axesGroup = svgElement("g", { class: "axis" });
     this.colorbarGroup = svgElement("g", { class: "axis colorbar-axis" });
     this.svg.append(this.contourGroup, this.axesGroup, this.colorbarGroup);
-    this.overlaySvg = svgElement("svg", { class: "overlay-layer", role: "group", "aria-label": options.label });
+    this.overlaySvg = svgElement("svg", { class: "overlay-layer", "aria-hidden": "true" });
     this.overlay = svgElement("g", { class: "overlay", "clip-path": this.plotClip(this.overlaySvg, "overlay") });
     this.overlaySvg.append(this.overlay);
-    this.figure.append(this.heatmap.canvas, this.svg, this.overlaySvg);
+    this.handles = htmlElement("div", { class: "handle-layers", role: "group", "aria-label": options.label });
+    this.figure.append(this.heatmap.canvas, this.svg, this.overlaySvg, this.handles);
     this.status = htmlElement("div", { class: "legend status" });
     this.status.hidden = true;
     this.root.append(this.title, this.banner.element, this.toolbar, this.figure);
@@ -404,9 +407,16 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
     return [this.scales.x(x), this.scales.y(y)];
   }
 
-  insidePlot(px: number, py: number): boolean {
+  /** Whether a handle at this pixel position is shown: in the plot area (a handle clamped to its edge sits
+   * on it up to rounding). */
+  showsHandleAt(px: number, py: number): boolean {
+    return this.insidePlot(px, py, 0.5);
+  }
+
+  /** Whether a pixel position is in the plot area, or within `slack` px of it. */
+  insidePlot(px: number, py: number, slack = 0): boolean {
     const r = this.rect;
-    return px >= r.left && px <= r.left + r.width && py >= r.top && py <= r.top + r.height;
+    return px >= r.left - slack && px <= r.left + r.width + slack && py >= r.top - slack && py <= r.top + r.height + slack;
   }
 
   clampToView(x: number, y: number): [number, number] {

@@ -1,5 +1,6 @@
 /** Test helpers shared by the jsdom tests (not bundled: only *.test.ts files import it). */
 
+import { LAYER_HALF } from "./drag";
 import type { AnyModel } from "./protocol";
 
 /** jsdom has no PointerEvent: a MouseEvent with a pointerId is all the widgets read. */
@@ -7,6 +8,19 @@ export function pointer(type: string, init: MouseEventInit & { pointerId?: numbe
   const event = new MouseEvent(type, { bubbles: true, cancelable: true, button: 0, ...init });
   Object.defineProperty(event, "pointerId", { value: init.pointerId ?? 1 });
   return event;
+}
+
+/** Where a handle (lib/drag.ts) is drawn, in the plot's pixels: its layer's translation plus half its side. */
+export function handleCentre(handle: SVGGElement): [number, number] {
+  const layer = handle.closest("svg")!;
+  const [, x, y] = layer.style.transform.match(/translate\(([-\d.]+)px, ([-\d.]+)px\)/)!.map(Number);
+  return [x! + LAYER_HALF, y! + LAYER_HALF];
+}
+
+/** Press a handle at its centre, as a user grabbing it would. */
+export function pressHandle(handle: SVGGElement, init: MouseEventInit = {}): void {
+  const [x, y] = handleCentre(handle);
+  handle.dispatchEvent(pointer("pointerdown", { clientX: x, clientY: y, ...init }));
 }
 
 type Handler = (...args: unknown[]) => void;
