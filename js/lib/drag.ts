@@ -84,7 +84,6 @@ export function createHandle(options: HandleOptions, doc: Document = document): 
   /** The pointer position (px) of the last move followed, so a pointermove after its rawupdate is a no-op. */
   let followed: [number, number] | null = null;
 
-  let shown = "";
   const place = (): void => {
     const [px, py] = options.toPixel(x, y);
     // On whole device pixels: a layer placed between pixels is resampled, which blurs the knob.
@@ -92,7 +91,7 @@ export function createHandle(options: HandleOptions, doc: Document = document): 
     const onDevice = (v: number): string => `${(Math.round((v - LAYER_HALF) * dpr) / dpr).toFixed(2)}px`;
     layer.style.transform = `translate(${onDevice(px)}, ${onDevice(py)})`;
     const visibility = options.inPlot(px, py) ? "" : "hidden";
-    if (visibility !== shown) layer.style.visibility = shown = visibility;
+    if (layer.style.visibility !== visibility) layer.style.visibility = visibility;
     element.setAttribute("aria-valuetext", valueText(x, y));
     // The exact position, for tests and benchmarks (aria-valuetext is rounded for people).
     element.dataset.x = String(x);

@@ -67,9 +67,8 @@ export const STYLE = `
 .jaxwidgets .jaxwidgets-figure svg { position: absolute; left: 0; top: 0; overflow: visible; }
 /* Own compositing layers: what moves during a drag is repainted alone, never the heatmap or contours. */
 .jaxwidgets canvas.ink { position: absolute; }
-.jaxwidgets .jaxwidgets-figure .overlay-layer, .jaxwidgets canvas.ink { will-change: transform; pointer-events: none; }
+.jaxwidgets .jaxwidgets-figure .overlay-layer, .jaxwidgets .jaxwidgets-figure .handle-layer, .jaxwidgets canvas.ink { will-change: transform; pointer-events: none; }
 .jaxwidgets .jaxwidgets-figure .handle-layers { position: absolute; left: 0; top: 0; }
-.jaxwidgets .jaxwidgets-figure .handle-layer { will-change: transform; pointer-events: none; }
 .jaxwidgets .handle-layer .handle { pointer-events: auto; }
 .jaxwidgets svg text { fill: currentColor; font-family: ${THEME.font}; font-size: 11px; }
 .jaxwidgets .axis line, .jaxwidgets .axis path { stroke: ${THEME.border}; fill: none; shape-rendering: crispEdges; }
