@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { FakeModel as BaseFakeModel, pointer } from "./lib/testing";
 import type { FrameDetail, SurfaceModel } from "./lib/protocol";
+import { Ink } from "./lib/ink";
 import widget from "./surface";
 
 
@@ -100,6 +101,24 @@ describe("LossSurface view", () => {
     model.set("error", "f raised ZeroDivisionError");
     expect(banner.hidden).toBe(false);
     expect(banner.textContent).toBe("f raised ZeroDivisionError");
+  });
+
+  it("redraws its canvas (theme colours) when the page changes theme, and stops watching once cleaned up", async () => {
+    const model = makeModel();
+    const { el, cleanup } = mount(model);
+    const heatmap = el.querySelector("canvas.heatmap");
+    await nextFrame();
+    const begin = vi.spyOn(Ink.prototype, "begin");
+    const redrawn = (): boolean => begin.mock.instances.some((ink) => ink.canvas === heatmap);
+    document.body.dataset.jpThemeName = "JupyterLab Dark";
+    await nextFrame();
+    expect(redrawn()).toBe(true);
+    begin.mockClear();
+    cleanup?.();
+    document.body.dataset.jpThemeName = "JupyterLab Light";
+    await nextFrame();
+    expect(redrawn()).toBe(false);
+    delete document.body.dataset.jpThemeName;
   });
 
   it("asks for the exact reading at the start (with its client id) and draws it as soon as it arrives", async () => {

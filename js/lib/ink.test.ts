@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { describe, expect, it, vi } from "vitest";
-import { drawArrow, fillDots, Ink, MAX_DEVIATION_PX, strokePolyline, thinPolyline } from "./ink";
+import { drawArrow, fillDots, Ink, isOpaqueColor, MAX_DEVIATION_PX, strokePolyline, thinPolyline } from "./ink";
 import { recordingContext } from "./testing";
 
 const recorder = recordingContext;
@@ -91,6 +91,48 @@ describe("Ink", () => {
       expect(ink.canvas.style.width).toBe(`${(453 - 77) / 1.25}px`);
     } finally {
       if (ratio) Object.defineProperty(window, "devicePixelRatio", ratio);
+      vi.restoreAllMocks();
+    }
+  });
+
+  it("is an opaque layer filled with an opaque background, and a new transparent canvas otherwise", () => {
+    // A stand-in 2D context: records its alpha attribute and fills, and writes colours back as a canvas does.
+    const made: { canvas: HTMLCanvasElement; alpha: boolean; fills: string[] }[] = [];
+    vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockImplementation(function (this: HTMLCanvasElement, _kind: string, options?: unknown) {
+      const canvas = this as HTMLCanvasElement & { fake?: CanvasRenderingContext2D };
+      if (canvas.fake) return canvas.fake;
+      const record = { canvas, alpha: (options as { alpha?: boolean } | undefined)?.alpha ?? true, fills: [] as string[] };
+      made.push(record);
+      let style = "#000000";
+      canvas.fake = {
+        get fillStyle() { return style; },
+        set fillStyle(value: string) { style = /^rgba\(.*, 1\)$/.test(value) ? "#010203" : value; },
+        setTransform() {},
+        clearRect() {},
+        fillRect(x: number, y: number, w: number, h: number) { record.fills.push(`${style} ${x},${y},${w},${h}`); },
+      } as unknown as CanvasRenderingContext2D;
+      return canvas.fake;
+    } as typeof HTMLCanvasElement.prototype.getContext);
+    try {
+      expect(isOpaqueColor(document, "#eeeeee")).toBe(true);
+      expect(isOpaqueColor(document, "rgba(1, 2, 3, 1)")).toBe(true);
+      expect(isOpaqueColor(document, "rgba(128, 128, 128, 0.12)")).toBe(false);
+      const figure = document.createElement("div");
+      const ink = new Ink(document, "test-ink");
+      figure.append(ink.canvas);
+      const dpr = window.devicePixelRatio || 1;
+      expect(ink.begin({ left: 10, top: 10, width: 100, height: 50 }, "#eeeeee")).not.toBeNull();
+      const opaque = ink.canvas;
+      expect(made.find((m) => m.canvas === opaque)).toMatchObject({ alpha: false, fills: [`#eeeeee 0,0,${100 * dpr},${50 * dpr}`] });
+      ink.begin({ left: 10, top: 10, width: 100, height: 50 }, "#eeeeee");
+      expect(ink.canvas).toBe(opaque); // same layer while the background stays opaque
+      ink.begin({ left: 10, top: 10, width: 100, height: 50 }, "rgba(128, 128, 128, 0.12)");
+      expect(ink.canvas).not.toBe(opaque); // a context's alpha is fixed: a fresh canvas in the same place
+      expect([...figure.children]).toEqual([ink.canvas]);
+      expect(ink.canvas.className).toBe("ink test-ink");
+      expect(ink.canvas.style.width).toBe("100px");
+      expect(made.find((m) => m.canvas === ink.canvas)?.alpha).toBe(true);
+    } finally {
       vi.restoreAllMocks();
     }
   });

@@ -17,29 +17,40 @@ import type { PlotRect } from "./scale";
 export const MAX_DEVIATION_PX = 0.35;
 
 export class Ink {
-  readonly canvas: HTMLCanvasElement;
+  private layer: HTMLCanvasElement;
+  private readonly className: string;
   private readonly doc: Document;
   private placed = "";
+  /** Whether the canvas's context was made without alpha (null: no context yet). */
+  private opaque: boolean | null = null;
 
   constructor(doc: Document, className: string) {
     this.doc = doc;
-    this.canvas = doc.createElement("canvas");
-    this.canvas.className = `ink ${className}`;
-    this.canvas.setAttribute("aria-hidden", "true");
+    this.className = className;
+    this.layer = this.newCanvas();
+  }
+
+  /** The canvas element (a new one when an ink turns opaque or back: a context's alpha is fixed). */
+  get canvas(): HTMLCanvasElement {
+    return this.layer;
   }
 
   /**
    * Size the canvas to `rect` (CSS px, in the figure's coordinates) at the device pixel ratio, clear it, and
-   * return a context that draws in the figure's coordinates, clipped to `rect`. Null where canvases are
-   * unavailable (jsdom): callers then draw nothing.
+   * return a context that draws in the figure's coordinates. Null where canvases are unavailable (jsdom):
+   * callers then draw nothing.
+   *
+   * With an opaque `background` the whole canvas is filled with it and the layer is opaque: the compositor
+   * then skips what lies beneath (the page, in software compositing half of its drawing during a drag).
    */
-  begin(rect: PlotRect): CanvasRenderingContext2D | null {
+  begin(rect: PlotRect, background?: string): CanvasRenderingContext2D | null {
     const dpr = this.doc.defaultView?.devicePixelRatio ?? 1;
     // On whole device pixels (at 1.25x, 62 px is 77.5): a layer placed between pixels is resampled, which
     // blurs thin lines.
     const [left, top] = [Math.floor(rect.left * dpr), Math.floor(rect.top * dpr)];
     const width = Math.max(1, Math.ceil((rect.left + rect.width) * dpr) - left);
     const height = Math.max(1, Math.ceil((rect.top + rect.height) * dpr) - top);
+    const ctx = this.context(background !== undefined && isOpaqueColor(this.doc, background));
     if (this.canvas.width !== width || this.canvas.height !== height) {
       this.canvas.width = width;
       this.canvas.height = height;
@@ -50,13 +61,46 @@ export class Ink {
       const px = (device: number): string => `${device / dpr}px`;
       Object.assign(this.canvas.style, { left: px(left), top: px(top), width: px(width), height: px(height) });
     }
-    const ctx = this.canvas.getContext("2d");
     if (!ctx) return null;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, width, height);
+    if (background !== undefined) {
+      ctx.fillStyle = background;
+      ctx.fillRect(0, 0, width, height);
+    }
     ctx.setTransform(dpr, 0, 0, dpr, -left, -top);
     return ctx;
   }
+
+  private context(opaque: boolean): CanvasRenderingContext2D | null {
+    if (this.opaque !== null && this.opaque !== opaque) {
+      const fresh = this.newCanvas();
+      this.layer.replaceWith(fresh);
+      this.layer = fresh;
+      this.placed = "";
+    }
+    const ctx = this.layer.getContext("2d", { alpha: !opaque });
+    if (ctx) this.opaque = opaque;
+    return ctx;
+  }
+
+  private newCanvas(): HTMLCanvasElement {
+    const canvas = this.doc.createElement("canvas");
+    canvas.className = `ink ${this.className}`;
+    canvas.setAttribute("aria-hidden", "true");
+    return canvas;
+  }
+}
+
+let colorProbe: CanvasRenderingContext2D | null | undefined;
+
+/** Is a CSS colour fully opaque? (A canvas writes opaque colours back as #rrggbb, others as rgba().) */
+export function isOpaqueColor(doc: Document, color: string): boolean {
+  colorProbe ??= doc.createElement("canvas").getContext("2d");
+  if (!colorProbe) return false;
+  colorProbe.fillStyle = "rgba(0, 0, 0, 0)";
+  colorProbe.fillStyle = color;
+  return /^#[0-9a-f]{6}$/i.test(String(colorProbe.fillStyle));
 }
 
 /**

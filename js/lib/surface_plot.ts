@@ -23,7 +23,7 @@ import { drawColorbar, drawHeatmap, gridImage, hasUndefined, hatchPattern } from
 import { type CellGrid, finiteMedian, gradientMagnitudes } from "./math";
 import { type AnyModel, hasSurface, type SurfaceModel, type SurfaceState, type ViewRequest } from "./protocol";
 import { type PlotRect, type PlotScales, plotScales } from "./scale";
-import { injectStyle, readCanvasTheme, resolveColor } from "./theme";
+import { injectStyle, observeTheme, readCanvasTheme, resolveColor } from "./theme";
 import { attachPanZoom, sameWindow, type ViewWindow } from "./view";
 import { sharedState } from "./shared";
 
@@ -117,7 +117,7 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
   readonly banner = createBanner();
   readonly toolbar: HTMLDivElement;
   readonly figure: HTMLDivElement;
-  /** The heatmap and the colorbar, the bottom layer. */
+  /** The heatmap and the colorbar on the widget's background, the bottom layer (opaque where that is). */
   readonly heatmap: Ink;
   /** Contours, axes, colorbar axis; pan and zoom start on it. */
   readonly svg: SVGSVGElement;
@@ -228,6 +228,8 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
       } else this.options.onMessage(content, buffers ?? []);
     }) as (...args: never[]) => void);
     this.observeSize();
+    // The canvas holds theme colours (background, plot backdrop, colorbar border): redraw it on a new theme.
+    this.cleanups.push(observeTheme(this.doc, () => this.invalidate("canvas")));
     this.cacheBoxWhilePressed();
 
     this.title.textContent = this.model.get("title") ?? "";
@@ -581,7 +583,10 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
   }
 
   private drawCanvas(): void {
-    const ctx = this.heatmap.begin({ left: 0, top: 0, width: this.figureWidth, height: this.figureHeight });
+    // Under the margins, the widget's own background (JupyterLab's --jp-layout-color0): where it is opaque,
+    // so is this layer, and the compositor skips drawing the page beneath it on every frame of a drag.
+    const background = this.doc.defaultView?.getComputedStyle(this.root).backgroundColor;
+    const ctx = this.heatmap.begin({ left: 0, top: 0, width: this.figureWidth, height: this.figureHeight }, background);
     if (!ctx) return;
     const dpr = this.doc.defaultView?.devicePixelRatio ?? 1;
     ctx.fillStyle = resolveColor(this.root, "--jp-layout-color2", "rgba(128, 128, 128, 0.12)");

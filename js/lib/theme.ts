@@ -142,6 +142,20 @@ export function injectStyle(root: HTMLElement): HTMLStyleElement {
   return style;
 }
 
+/**
+ * Call `onChange` when the page may have changed theme: JupyterLab marks its theme on the body
+ * (`data-jp-theme-name`, `data-jp-theme-light`); VS Code and others switch classes or inline variables on
+ * the body or the root element. Returns the function that stops watching.
+ */
+export function observeTheme(doc: Document, onChange: () => void): () => void {
+  const view = doc.defaultView as (Window & typeof globalThis) | null;
+  if (!view?.MutationObserver) return () => {};
+  const observer = new view.MutationObserver(() => onChange());
+  const attributeFilter = ["class", "style", "data-jp-theme-name", "data-jp-theme-light"];
+  for (const element of [doc.documentElement, doc.body]) if (element) observer.observe(element, { attributes: true, attributeFilter });
+  return () => observer.disconnect();
+}
+
 /** Resolve a `var(--name, fallback)` expression for canvas drawing, which cannot use CSS variables. */
 export function resolveColor(element: Element, variable: string, fallback: string): string {
   const view = element.ownerDocument.defaultView;

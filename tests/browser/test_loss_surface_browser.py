@@ -129,15 +129,26 @@ def test_bad_function_shows_banner_and_keeps_picture(loss_surface: Surface, arti
     banner.wait_for(state="hidden")
 
 
+# The heatmap canvas's top-left pixel (a margin) is the widget's background, and the canvas is opaque there.
+MARGIN_IS_BACKGROUND_JS = """(root) => {
+  const canvas = root.querySelector("canvas.heatmap");
+  const [r, g, b, a] = canvas.getContext("2d").getImageData(0, 0, 1, 1).data;
+  return a === 255 && getComputedStyle(root).backgroundColor === `rgb(${r}, ${g}, ${b})`;
+}"""
+
+
 def test_screenshots_light_and_dark(loss_surface: Surface, artifacts: Path) -> None:
     surface, notebook, page = loss_surface, loss_surface.notebook, loss_surface.page
     surface.set_probe(0.5, -0.5)
+    assert surface.root.evaluate(MARGIN_IS_BACKGROUND_JS)
     surface.root.screenshot(path=artifacts / "loss_surface_light.png")
     page.screenshot(path=artifacts / "loss_surface_page_light.png")
     try:
         notebook.command("apputils:change-theme", {"theme": "JupyterLab Dark"})
         page.wait_for_function("document.body.dataset.jpThemeLight === 'false'")
-        page.wait_for_timeout(500)  # theme CSS applied, the widget redrawn on the next frames
+        # The canvas (an opaque layer) is redrawn in the new theme's colours.
+        page.wait_for_function(MARGIN_IS_BACKGROUND_JS, arg=surface.root.element_handle(), timeout=10_000)
+        page.wait_for_timeout(300)  # the next frames painted
         dark = surface.root.screenshot(path=artifacts / "loss_surface_dark.png")
         page.screenshot(path=artifacts / "loss_surface_page_dark.png")
         assert dark
