@@ -7,6 +7,9 @@ The browser side of the same properties (drag storms, soak, a long cell, untrust
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 from typing import Any
@@ -97,6 +100,41 @@ def test_posterior_close_leaves_no_thread() -> None:
     assert "jaxwidgets-posterior" in widget_threads() or posterior.status not in ("warmup", "sampling")
     posterior.close()  # while sampling 100,000 draws
     assert wait_no_widget_threads(before) == []
+
+
+# Ends while a surface and a sampler compute in their threads; without the exit hook XLA could abort it.
+SCRIPT_ENDING_MID_COMPUTATION = textwrap.dedent(
+    """
+    import threading
+    import jax.numpy as jnp
+    import numpyro, numpyro.distributions as dist
+    import jaxwidgets
+
+    def slow(x, y):
+        value = x * 0 + y * 0
+        for k in range(20):
+            value = value + jnp.sin(k * x) * jnp.cos(k * y)
+        return value
+
+    def model():
+        numpyro.sample("mu", dist.Normal(0.0, 1.0))
+
+    posterior = jaxwidgets.Posterior(model, num_chains=1, num_warmup=50, num_samples=100_000, chunk_length=20)
+    surface = jaxwidgets.LossSurface(slow, resolution=300)
+    surface.x_range = (-0.5, 0.5)
+    print(sorted(t.name for t in threading.enumerate() if t.name.startswith("jaxwidgets")))
+    """
+)
+
+
+def test_a_script_ending_while_widgets_compute_exits_cleanly() -> None:
+    pytest.importorskip("numpyro")
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT_ENDING_MID_COMPUTATION], capture_output=True, text=True, timeout=300
+    )
+    assert "['jaxwidgets-posterior', 'jaxwidgets-surface']" in done.stdout  # both were computing at exit
+    assert "terminate called" not in done.stderr
+    assert done.returncode == 0, done.stderr[-2000:]
 
 
 # ---- 5. messages from the page are data, never code ------------------------------------------------

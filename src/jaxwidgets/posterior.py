@@ -17,7 +17,7 @@ import numpy as np
 import traitlets
 
 from ._arrays import array_to_json, pack_arrays
-from ._base import JaxWidget, Reply, RequestError, finite_number
+from ._base import JaxWidget, Reply, RequestError, finite_number, worker_thread
 from .kernels import FunctionError, explain_exception, make_grid_kernel
 from .kernels.posterior import Chunk, StreamingSampler
 
@@ -247,9 +247,7 @@ class Posterior(JaxWidget):
         if not hasattr(self, "_lock"):  # construction failed early
             super().close()
             return
-        with self._lock:
-            self._closing = self._stop_requested = True
-            thread = self._thread
+        thread = self._stop_for_good()
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=30)
         super().close()
@@ -260,8 +258,14 @@ class Posterior(JaxWidget):
         """A new sampling thread if none is running (call with the lock held; start it after)."""
         if self._thread is not None or self._closing:
             return None
-        self._thread = threading.Thread(target=self._sample_loop, name="jaxwidgets-posterior", daemon=True)
+        self._thread = worker_thread(self._sample_loop, "jaxwidgets-posterior", stop=self._stop_for_good)
         return self._thread
+
+    def _stop_for_good(self) -> threading.Thread | None:
+        """Stop sampling after the current chunk and start no new run; returns the thread to wait for."""
+        with self._lock:
+            self._closing = self._stop_requested = True
+            return self._thread
 
     def _sample_loop(self) -> None:
         try:

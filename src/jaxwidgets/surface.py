@@ -13,7 +13,7 @@ import numpy as np
 import traitlets
 
 from ._arrays import array_to_json, pack_arrays
-from ._base import JaxWidget, Reply, RequestError, check_range, finite_number, finite_range
+from ._base import JaxWidget, Reply, RequestError, check_range, finite_number, finite_range, worker_thread
 from .kernels import (
     FunctionError,
     ProbeResult,
@@ -296,9 +296,7 @@ class LossSurface(JaxWidget):
                 return
             self._pending_surface = (self._generation, self._kernels, self.x_range, self.y_range)
             if self._worker is None:
-                self._worker = threading.Thread(
-                    target=self._surface_worker, name="jaxwidgets-surface", daemon=True
-                )
+                self._worker = worker_thread(self._surface_worker, "jaxwidgets-surface", stop=self._abandon)
                 self._worker.start()
 
     def _surface_worker(self) -> None:
@@ -408,10 +406,14 @@ class LossSurface(JaxWidget):
     def close(self) -> None:
         """Close the widget and stop its worker thread."""
         if hasattr(self, "_lock"):  # else construction failed early
-            with self._lock:
-                self._generation += 1  # abandon any computation in flight
-                self._pending_surface = None
+            self._abandon()
         super().close()
+
+    def _abandon(self) -> None:
+        """Abandon the surface computation in flight and any pending one (the worker then ends)."""
+        with self._lock:
+            self._generation += 1
+            self._pending_surface = None
 
     def __repr__(self) -> str:
         (x0, x1), (y0, y1), (px, py) = self.x_range, self.y_range, self.probe
