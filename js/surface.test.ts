@@ -109,7 +109,7 @@ describe("LossSurface view", () => {
     const heatmap = el.querySelector("canvas.heatmap");
     await nextFrame();
     const begin = vi.spyOn(Ink.prototype, "begin");
-    const redrawn = (): boolean => begin.mock.instances.some((ink) => ink.canvas === heatmap);
+    const redrawn = (): boolean => begin.mock.instances.some((ink) => ink?.canvas === heatmap);
     document.body.dataset.jpThemeName = "JupyterLab Dark";
     await nextFrame();
     expect(redrawn()).toBe(true);
