@@ -131,7 +131,9 @@ describe("Ink", () => {
       expect([...figure.children]).toEqual([ink.canvas]);
       expect(ink.canvas.className).toBe("ink test-ink");
       expect(ink.canvas.style.width).toBe("100px");
-      expect(made.find((m) => m.canvas === ink.canvas)?.alpha).toBe(true);
+      expect(made.find((m) => m.canvas === ink.canvas)).toMatchObject({ alpha: true, fills: [] }); // nothing painted over
+      ink.begin({ left: 10, top: 10, width: 100, height: 50 }, ""); // a detached element's computed colour
+      expect(made.find((m) => m.canvas === ink.canvas)).toMatchObject({ alpha: true, fills: [] });
     } finally {
       vi.restoreAllMocks();
     }

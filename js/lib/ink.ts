@@ -40,8 +40,10 @@ export class Ink {
    * return a context that draws in the figure's coordinates. Null where canvases are unavailable (jsdom):
    * callers then draw nothing.
    *
-   * With an opaque `background` the whole canvas is filled with it and the layer is opaque: the compositor
-   * then skips what lies beneath (the page, in software compositing half of its drawing during a drag).
+   * `background` is what lies beneath the canvas. Where it is an opaque colour the canvas is filled with it
+   * and the layer is opaque: the compositor then skips what lies beneath (the page; in software compositing
+   * half of its drawing during a drag). Otherwise (translucent, none, or "" from a detached element) the
+   * canvas is cleared and transparent.
    */
   begin(rect: PlotRect, background?: string): CanvasRenderingContext2D | null {
     const dpr = this.doc.defaultView?.devicePixelRatio ?? 1;
@@ -50,7 +52,8 @@ export class Ink {
     const [left, top] = [Math.floor(rect.left * dpr), Math.floor(rect.top * dpr)];
     const width = Math.max(1, Math.ceil((rect.left + rect.width) * dpr) - left);
     const height = Math.max(1, Math.ceil((rect.top + rect.height) * dpr) - top);
-    const ctx = this.context(background !== undefined && isOpaqueColor(this.doc, background));
+    const opaque = background !== undefined && isOpaqueColor(this.doc, background);
+    const ctx = this.context(opaque);
     if (this.canvas.width !== width || this.canvas.height !== height) {
       this.canvas.width = width;
       this.canvas.height = height;
@@ -64,8 +67,8 @@ export class Ink {
     if (!ctx) return null;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, width, height);
-    if (background !== undefined) {
-      ctx.fillStyle = background;
+    if (opaque) {
+      ctx.fillStyle = background!;
       ctx.fillRect(0, 0, width, height);
     }
     ctx.setTransform(dpr, 0, 0, dpr, -left, -top);
