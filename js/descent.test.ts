@@ -181,7 +181,7 @@ describe("Descent view", () => {
     const model = makeModel({ starts: [[1, 1], [-1, 0.5]] });
     const { root, el, handles, frames } = mount(model);
     expect(root.classList.contains("jaxwidgets-descent")).toBe(true);
-    expect(model.runsRequests()).toEqual([{ type: "runs", seq: 1, quiet: true, client: expect.stringMatching(/^descent-/) }]);
+    expect(model.runsRequests()).toEqual([{ type: "runs", seq: 1, quiet: true, newest_wins: true, client: expect.stringMatching(/^descent-/) }]);
     expect(handles().map((h) => h.getAttribute("aria-label"))).toEqual(["start point", "start point 2"]);
     model.replyRuns(1);
     await nextFrame();

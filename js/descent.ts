@@ -317,6 +317,7 @@ class DescentView {
       onIdle: () => (this.desired = {}),
       maxInFlight: RUNS_IN_FLIGHT,
       client: plot.clientId,
+      newestWinsAtServer: true,
     });
 
     plot.listen(this.rateSlider, "input", () => this.rateInput());
@@ -577,14 +578,14 @@ class DescentView {
     const message = parseServerMessage(content);
     if (message === null) return;
     if (message.type === "runs") this.runsMessage(message, buffers);
-    else if (message.type === "error" && message.request === "runs") this.runsRequester.accept(message.seq);
+    else if (message.type === "error" && message.request === "runs") this.runsRequester.accept(message.seq, message.server_flow);
   }
 
   private runsMessage(reply: RunsReply, buffers: readonly BinaryLike[]): void {
     const asked = this.runsRequester.sentPayload(reply.seq);
     // Python echoes our client id; without one (older Python) the seq and the inputs must agree.
     const ours = replyIsFor(reply, this.runsRequester.clientId) ?? (asked !== undefined && this.agrees(asked, reply));
-    if (ours && !this.runsRequester.accept(reply.seq)) return; // older than runs already shown
+    if (ours && !this.runsRequester.accept(reply.seq, reply.server_flow)) return; // older than runs already shown
     let runs: Runs;
     try {
       runs = decodeRuns(reply, buffers);

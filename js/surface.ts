@@ -138,6 +138,7 @@ class SurfaceView {
       send: (m) => plot.connection.send(m),
       maxInFlight: PROBE_IN_FLIGHT,
       client: plot.clientId,
+      newestWinsAtServer: true,
     });
     plot.onModel("show_hessian", () => this.showHessianChanged());
     plot.onModel("probe", () => this.modelProbeChanged());
@@ -182,7 +183,7 @@ class SurfaceView {
     const message = parseServerMessage(content);
     if (message === null) return;
     if (message.type === "probe") this.probeReply(message, buffers);
-    else if (message.type === "error" && message.request === "probe") this.probeRequester.accept(message.seq);
+    else if (message.type === "error" && message.request === "probe") this.probeRequester.accept(message.seq, message.server_flow);
   }
 
   private probeReply(reply: ProbeReply, buffers: readonly BinaryLike[]): void {
@@ -190,7 +191,7 @@ class SurfaceView {
     // Python echoes our client id; without one (older Python) the seq and the position must agree.
     const mine = replyIsFor(reply, this.probeRequester.clientId);
     const ours = mine ?? (asked !== undefined && this.plot.samePosition(asked.x, asked.y, reply.x, reply.y));
-    if (ours && !this.probeRequester.accept(reply.seq)) return; // stale: a newer reply is drawn already
+    if (ours && !this.probeRequester.accept(reply.seq, reply.server_flow)) return; // stale: a newer reply is drawn already
     let result: Float32Array;
     try {
       result = asFloat32(decodeMessageArray(reply.result, buffers)).data;

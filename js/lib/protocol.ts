@@ -87,7 +87,12 @@ export interface RunsRequest {
 
 // ---- Python -> JS -------------------------------------------------------------------------------------
 
-export interface ProbeReply {
+/** Added by jaxwidgets' server extension to its replies to `newest_wins` requests (lib/flow.ts). */
+export interface ServerFlowMark {
+  server_flow?: boolean;
+}
+
+export interface ProbeReply extends ServerFlowMark {
   type: "probe";
   seq: number;
   x: number;
@@ -101,7 +106,7 @@ export interface ViewReply {
   seq: number;
 }
 
-export interface ErrorReply {
+export interface ErrorReply extends ServerFlowMark {
   type: "error";
   seq: number;
   request: "probe" | "view" | "reset_view" | "runs";
@@ -113,7 +118,7 @@ export interface ErrorReply {
  * newest request seq Python has seen). Arrays: positions (S, O, steps + 1, 2), losses (S, O, steps + 1),
  * updates and velocities (S, O, steps, 2), for S starts and O optimizers in `names` order.
  */
-export interface RunsReply {
+export interface RunsReply extends ServerFlowMark {
   type: "runs";
   seq: number;
   starts: Pair[];

@@ -1,6 +1,6 @@
 """Jupyter server extension: take the server's own delays off the drag path.
 
-Measured on 127.0.0.1 (jupyter_server 2.21, JupyterLab 4.6, Chromium), both are server-side costs that every
+Measured on 127.0.0.1 (jupyter_server 2.21, JupyterLab 4.6, Chromium), these are server-side costs that every
 widget reply paid:
 
 * Nagle's algorithm. jupyter_server leaves it on for the kernel websocket. A widget reply is a small write
@@ -13,6 +13,12 @@ widget reply paid:
   frame. Requests that jaxwidgets marks ``"quiet": true`` (answered in a few ms; longer work runs in a
   widget's thread) get no "busy" message. Their "idle" still goes out, so JupyterLab completes its pending
   request and the indicator never shows a state the kernel is not in.
+* The page's wait for each reply before it sends the next position. Requests marked ``"newest_wins": true``
+  are coalesced here instead (`NewestWins`): per lane (widget, request type, view) at most one is at the
+  kernel, and of the others only the newest waits, sent the moment the kernel's "idle" for the one before
+  passes. The server marks the kernel's replies to them ``"server_flow": true``, which tells the page it may
+  send every position at once (js/lib/flow.ts). The last position of a drag then waits only for the kernel
+  to finish the one before, not for that reply's trip to the page and the page's busy main thread.
 
 The extension wraps whatever websocket connection class the server uses (a gateway's keeps working; it
 only gets the no-delay part). ``etc/jupyter/jupyter_server_config.d/jaxwidgets.json``, installed with the
@@ -23,10 +29,27 @@ package, enables it; like anywidget itself it takes effect when the Jupyter serv
 from __future__ import annotations
 
 import json
+import time
 from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from jupyter_client.session import DELIM
+
 QUIET_MEMORY = 256  # quiet requests remembered per connection until their "idle" status passes
+LANE_TIMEOUT_S = 5.0  # a request at the kernel this long without its "idle" no longer holds back its lane
+
+Lane = tuple[str, str, str]  # (comm_id, request type, client): requests in one lane supersede each other
+
+
+@dataclass(frozen=True)
+class WidgetRequest:
+    """What the server needs to know of a page -> kernel widget request."""
+
+    msg_id: str
+    quiet: bool
+    lane: Lane | None  # set for a newest-wins request
 
 
 def _load_jupyter_server_extension(server_app: Any) -> None:
@@ -35,11 +58,11 @@ def _load_jupyter_server_extension(server_app: Any) -> None:
     if base is None or getattr(base, "_jaxwidgets", False):
         return
     settings["kernel_websocket_connection_class"] = fast_connection(base)
-    server_app.log.info("jaxwidgets: no-delay kernel websockets, quiet drag requests (%s)", base.__name__)
+    server_app.log.info("jaxwidgets: no-delay websockets, quiet newest-wins requests (%s)", base.__name__)
 
 
 def fast_connection(base: Any) -> type:
-    """A subclass of the websocket connection class ``base`` with Nagle off and quiet requests unannounced."""
+    """A subclass of the websocket connection class ``base`` with Nagle off and drag requests coalesced."""
     relays_zmq = _relays_zmq(base)
 
     class FastConnection(base):
@@ -52,27 +75,142 @@ def fast_connection(base: Any) -> type:
         if relays_zmq:
 
             def handle_incoming_message(self, ws_message: Any) -> None:
-                msg_id = quiet_request_id(ws_message)
-                if msg_id is not None:
+                request = parse_request(ws_message)
+                if request is None:
+                    super().handle_incoming_message(ws_message)
+                elif request.lane is None:
+                    self._to_kernel(request, ws_message)
+                else:
+                    self._newest_wins.request(request, ws_message)
+
+            def handle_outgoing_message(self, stream: Any, parts: list[Any]) -> None:
+                quiet, flow = self.__dict__.get("_quiet_requests"), self.__dict__.get("_flow")
+                if quiet or (flow and flow.busy):
+                    msg_type, parent_id, state = _summary(self.session, parts)
+                    if msg_type == "status" and parent_id is not None:
+                        if state == "busy" and quiet and parent_id in quiet:
+                            return
+                        if state == "idle":
+                            if quiet:
+                                quiet.pop(parent_id, None)
+                            if flow:
+                                flow.done(parent_id)  # the newest waiting request goes out first
+                    elif msg_type == "comm_msg" and flow and flow.at_kernel(parent_id):
+                        parts = mark_server_flow(self.session, parts)
+                super().handle_outgoing_message(stream, parts)
+
+            @property
+            def _newest_wins(self) -> NewestWins:
+                flow = self.__dict__.get("_flow")
+                if flow is None:
+                    flow = self.__dict__["_flow"] = NewestWins(self._to_kernel)
+                return flow
+
+            def _to_kernel(self, request: WidgetRequest, ws_message: Any) -> None:
+                if request.quiet:
                     quiet = self.__dict__.setdefault("_quiet_requests", OrderedDict())
-                    quiet[msg_id] = None
+                    quiet[request.msg_id] = None
                     while len(quiet) > QUIET_MEMORY:
                         quiet.popitem(last=False)
                 super().handle_incoming_message(ws_message)
 
-            def handle_outgoing_message(self, stream: Any, parts: list[Any]) -> None:
-                quiet = self.__dict__.get("_quiet_requests")
-                if quiet:
-                    state, parent_id = _status_of(self.session, parts)
-                    if parent_id in quiet:
-                        if state == "busy":
-                            return
-                        if state == "idle":
-                            del quiet[parent_id]
-                super().handle_outgoing_message(stream, parts)
-
     FastConnection.__name__ = FastConnection.__qualname__ = base.__name__
     return FastConnection
+
+
+class NewestWins:
+    """Newest-wins flow control per lane between the server and the kernel.
+
+    At most one request per lane is at the kernel; a newer one waits, replacing any older waiting one, and
+    goes out when ``done`` reports the kernel's "idle" for the one before. A request at the kernel longer
+    than LANE_TIMEOUT_S (a kernel busy with a long cell, or gone) stops holding its lane back.
+
+    >>> sent = []
+    >>> flow = NewestWins(lambda request, message: sent.append(message), clock=lambda: 0.0)
+    >>> for n in range(3):
+    ...     flow.request(WidgetRequest(f"m{n}", True, ("comm", "probe", "view")), f"position {n}")
+    >>> sent, flow.at_kernel("m0")
+    (['position 0'], True)
+    >>> flow.done("m0"); sent
+    ['position 0', 'position 2']
+    """
+
+    def __init__(
+        self,
+        forward: Callable[[WidgetRequest, Any], None],
+        clock: Callable[[], float] = time.monotonic,
+        call_later: Callable[[float, Callable[[], None]], object] | None = None,
+    ) -> None:
+        self._forward = forward
+        self._clock = clock
+        self._call_later = call_later or _io_loop_call_later
+        self._at_kernel: dict[str, tuple[Lane, float]] = {}  # msg_id -> (its lane, when it was sent)
+        self._lane_at_kernel: dict[Lane, str] = {}
+        self._waiting: dict[Lane, tuple[WidgetRequest, Any]] = {}
+        self._timer_set = False
+
+    @property
+    def busy(self) -> bool:
+        """True while a request is at the kernel or waiting."""
+        return bool(self._at_kernel or self._waiting)
+
+    def at_kernel(self, msg_id: str | None) -> bool:
+        """True for a request sent to the kernel whose "idle" has not passed yet."""
+        return msg_id in self._at_kernel
+
+    def request(self, request: WidgetRequest, message: Any) -> None:
+        """Send ``request`` (its websocket ``message``) now if its lane is free, else keep it as newest."""
+        lane = request.lane
+        assert lane is not None
+        msg_id = self._lane_at_kernel.get(lane)
+        if msg_id is not None and self._clock() - self._at_kernel[msg_id][1] < LANE_TIMEOUT_S:
+            self._waiting[lane] = (request, message)
+            self._set_timer()
+        else:
+            self._send(request, message)
+
+    def done(self, msg_id: str | None) -> None:
+        """The kernel's "idle" for ``msg_id`` passed: send the newest request waiting in its lane."""
+        lane = self._at_kernel.pop(msg_id or "", (None, 0.0))[0]
+        if lane is None or self._lane_at_kernel.get(lane) != msg_id:
+            return
+        del self._lane_at_kernel[lane]
+        waiting = self._waiting.pop(lane, None)
+        if waiting is not None:
+            self._send(*waiting)
+
+    def _send(self, request: WidgetRequest, message: Any) -> None:
+        lane = request.lane
+        assert lane is not None
+        stale = self._lane_at_kernel.get(lane)
+        if stale is not None:  # timed out: its late "idle" or reply no longer concerns the lane
+            self._at_kernel.pop(stale, None)
+        self._lane_at_kernel[lane] = request.msg_id
+        self._at_kernel[request.msg_id] = (lane, self._clock())
+        self._forward(request, message)
+
+    def _set_timer(self) -> None:
+        if not self._timer_set:
+            self._timer_set = True
+            self._call_later(LANE_TIMEOUT_S, self._expire)
+
+    def _expire(self) -> None:
+        """Send what waits behind a request that timed out; look again later for the others."""
+        self._timer_set = False
+        now = self._clock()
+        for lane, (request, message) in list(self._waiting.items()):
+            msg_id = self._lane_at_kernel.get(lane)
+            if msg_id is None or now - self._at_kernel[msg_id][1] >= LANE_TIMEOUT_S:
+                del self._waiting[lane]
+                self._send(request, message)
+        if self._waiting:
+            self._set_timer()
+
+
+def _io_loop_call_later(delay: float, callback: Callable[[], None]) -> object:
+    from tornado.ioloop import IOLoop
+
+    return IOLoop.current().call_later(delay, callback)
 
 
 def _relays_zmq(base: type) -> bool:
@@ -83,12 +221,12 @@ def _relays_zmq(base: type) -> bool:
     return issubclass(base, ZMQChannelsWebsocketConnection)
 
 
-def quiet_request_id(ws_message: str | bytes) -> str | None:
-    """The msg_id of a page -> kernel comm message whose widget content says ``"quiet": true``, else None.
+def parse_request(ws_message: str | bytes) -> WidgetRequest | None:
+    """The quiet or newest-wins widget request in a page -> kernel websocket message, else None.
 
-    >>> quiet_request_id('{"channel": "shell", "header": {"msg_id": "a", "msg_type": "comm_msg"},'
-    ...                  ' "content": {"data": {"method": "custom", "content": {"quiet": true}}}}')
-    'a'
+    >>> parse_request('{"channel": "shell", "header": {"msg_id": "a", "msg_type": "comm_msg"}, "content":'
+    ...               ' {"comm_id": "c", "data": {"method": "custom", "content": {"quiet": true}}}}')
+    WidgetRequest(msg_id='a', quiet=True, lane=None)
     """
     try:
         if isinstance(ws_message, str):  # the legacy JSON protocol
@@ -104,20 +242,44 @@ def quiet_request_id(ws_message: str | bytes) -> str | None:
         if header.get("msg_type") != "comm_msg":
             return None
         request = (content.get("data") or {}).get("content")
-        quiet = isinstance(request, dict) and request.get("quiet") is True
-        return str(header["msg_id"]) if quiet else None
+        if not isinstance(request, dict):
+            return None
+        quiet = request.get("quiet") is True
+        lane = None
+        if request.get("newest_wins") is True:
+            lane = (str(content["comm_id"]), str(request.get("type")), str(request.get("client", "")))
+        if not quiet and lane is None:
+            return None
+        return WidgetRequest(str(header["msg_id"]), quiet, lane)
     except (ValueError, KeyError, TypeError, AttributeError, IndexError):
         return None  # not a message we understand: pass it on untouched
 
 
-def _status_of(session: Any, parts: list[Any]) -> tuple[str | None, str | None]:
-    """(execution_state, parent msg_id) of a kernel status message, or (None, None) for any other."""
+def _summary(session: Any, parts: list[Any]) -> tuple[str | None, str | None, str | None]:
+    """(msg_type, parent msg_id, execution_state) of a kernel status or comm message, else Nones."""
     try:
         _, fed = session.feed_identities(parts)
         header = bytes(fed[1])
-        if b'"status"' not in header or json.loads(header).get("msg_type") != "status":
-            return None, None
-        parent, content = json.loads(bytes(fed[2])), json.loads(bytes(fed[4]))
-        return content.get("execution_state"), parent.get("msg_id")
+        if b'"status"' not in header and b'"comm_msg"' not in header:
+            return None, None, None
+        msg_type = json.loads(header).get("msg_type")
+        parent_id = json.loads(bytes(fed[2])).get("msg_id")
+        state = json.loads(bytes(fed[4])).get("execution_state") if msg_type == "status" else None
+        return msg_type, parent_id, state
     except (ValueError, KeyError, TypeError, AttributeError, IndexError):
-        return None, None
+        return None, None, None
+
+
+def mark_server_flow(session: Any, parts: list[Any]) -> list[Any]:
+    """A kernel comm message's frames with ``"server_flow": true`` added to its widget content, re-signed."""
+    try:
+        identities, fed = session.feed_identities(parts)
+        content = json.loads(bytes(fed[4]))
+        widget_content = content["data"]["content"]
+        if not isinstance(widget_content, dict):
+            return parts
+        widget_content["server_flow"] = True
+        frames = [bytes(frame) for frame in fed[1:4]] + [session.pack(content)]
+        return [*identities, DELIM, session.sign(frames), *frames, *fed[5:]]
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError):
+        return parts
