@@ -716,6 +716,7 @@ class DescentView {
     data.exactX = String(x);
     data.exactY = String(y);
     data.exactSeq = String(runs.seq);
+    data.flow = this.runsRequester.atServer ? "server" : "page"; // who keeps newest-wins (lib/flow.ts)
     setAttributeIfChanged(this.plot.root, "data-diverged", JSON.stringify(runs.diverged));
     this.dispatchFrame({ kind: "exact", x, y, seq: runs.seq, time: performance.now() });
   }

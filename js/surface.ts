@@ -310,6 +310,7 @@ class SurfaceView {
     data.exactX = String(reading.x);
     data.exactY = String(reading.y);
     data.exactSeq = String(reading.seq);
+    data.flow = this.probeRequester.atServer ? "server" : "page"; // who keeps newest-wins (lib/flow.ts)
     data.value = String(reading.value);
   }
 
