@@ -8,7 +8,8 @@
  * drawing, not a re-layout and repaint of SVG over the heatmap.
  *
  * Drag path: a pointer event moves the start handle at once and sends the `runs` request from the handler
- * itself, through the same flow control as the probe (lib/flow.ts: one in flight, newest wins);
+ * itself, through the same flow control as the probe (lib/flow.ts: newest wins, one request at the kernel;
+ * kept by the server extension where it runs, else by the page with one request in flight);
  * every non-stale reply is drawn the moment it arrives, solid: its paths are exact for the starts they begin
  * at (the handle may already be a little ahead). The paths fade (provisional) only while they answer other
  * inputs than the page shows: a learning rate or step count not computed yet, or no answer for a while.

@@ -4,7 +4,8 @@
  * drag pan. The picture itself (heatmap, contours, axes, colorbar, zoom/pan, banner, theme, sizing) is
  * lib/surface_plot.ts, shared with Descent; this module adds the probe and implements its drag path:
  * optimistic handle, the request sent from the pointer handler itself, a provisional arrow and readout from
- * the grid (at most one redraw per animation frame), at most PROBE_IN_FLIGHT requests in flight (lib/flow.ts),
+ * the grid (at most one redraw per animation frame), newest wins with one request at the kernel (lib/flow.ts:
+ * kept by the server extension where it runs, else by the page with PROBE_IN_FLIGHT requests in flight),
  * every non-stale exact reply drawn the moment it arrives, at the position it was computed for, solid; the
  * provisional arrow stays at the handle, dashed, while the handle is ahead of the newest exact reading.
  */

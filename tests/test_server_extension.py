@@ -3,6 +3,7 @@ newest-wins flow control between the server and the kernel."""
 
 from __future__ import annotations
 
+import doctest
 import json
 import subprocess
 import sys
@@ -195,18 +196,47 @@ def test_one_request_at_the_kernel_then_the_newest(legacy: bool, timers: FakeTim
 
 def test_the_last_position_of_a_drag_always_reaches_the_kernel(timers: FakeTimers) -> None:
     conn = connection()
-    at_kernel = []
     for seq in range(1, 41):
-        _, message = comm_request(drag(seq))
-        conn.handle_incoming_message(message)
-        if seq % 7 == 0:  # the kernel finishes whatever it has, now and then
-            answer(conn, conn._flow._lane_at_kernel[("c1", "runs", "view-1")])
+        conn.handle_incoming_message(comm_request(drag(seq))[1])
+        if seq % 7 == 0:  # the kernel finishes what it has, now and then
+            answer(conn, sent_to_kernel(conn)[-1][0])
     while conn._flow.busy:
-        answer(conn, conn._flow._lane_at_kernel[("c1", "runs", "view-1")])
-    for message in conn.to_kernel:
-        at_kernel.append(json.loads(deserialize_msg_from_ws_v1(message)[1][3])["data"]["content"]["seq"])
-    assert at_kernel[-1] == 40
-    assert at_kernel == sorted(at_kernel) and len(at_kernel) < 40
+        answer(conn, sent_to_kernel(conn)[-1][0])
+    seqs = [seq for _, seq in sent_to_kernel(conn)]
+    assert seqs[-1] == 40
+    assert seqs == sorted(seqs) and len(seqs) < 40
+
+
+def sent_to_kernel(conn: Any) -> list[tuple[str, int]]:
+    """(msg_id, seq) of each request that reached the kernel."""
+    parts = [deserialize_msg_from_ws_v1(message)[1] for message in conn.to_kernel]
+    return [(json.loads(p[0])["msg_id"], json.loads(p[3])["data"]["content"]["seq"]) for p in parts]
+
+
+def test_the_newest_goes_out_as_the_reply_passes_and_a_trait_update_does_not_count(
+    timers: FakeTimers,
+) -> None:
+    conn = connection()
+    (first_id, first), (_, second) = comm_request(drag(1)), comm_request(drag(2))
+    conn.handle_incoming_message(first)
+    conn.handle_incoming_message(second)
+    update = SESSION.msg(
+        "comm_msg", {"comm_id": "c1", "data": {"method": "update", "state": {"start": [1, 0]}}}
+    )
+    update["parent_header"] = {"msg_id": first_id, "msg_type": "comm_msg"}
+    conn.handle_outgoing_message("iopub", SESSION.serialize(update))
+    assert conn.to_kernel == [first] and conn.to_browser == [SESSION.serialize(update)]  # passed unmarked
+    conn.handle_outgoing_message("iopub", reply(first_id, {"type": "runs", "seq": 1}))
+    assert conn.to_kernel == [first, second]  # before the first's "idle": the kernel is about done with it
+
+
+def test_an_idle_without_a_reply_frees_the_lane(timers: FakeTimers) -> None:
+    conn = connection()
+    (first_id, first), (_, second) = comm_request(drag(1)), comm_request(drag(2))
+    conn.handle_incoming_message(first)
+    conn.handle_incoming_message(second)
+    conn.handle_outgoing_message("iopub", status("idle", first_id))  # e.g. Python ignored a malformed one
+    assert conn.to_kernel == [first, second]
 
 
 def test_lanes_are_independent(timers: FakeTimers) -> None:
@@ -263,7 +293,10 @@ def test_newest_wins_counts_time_from_each_send() -> None:
     now[0] = LANE_TIMEOUT_S + 1
     flow.request(WidgetRequest("b", True, lane), "b")  # "a" timed out: "b" goes straight on
     flow.request(WidgetRequest("c", True, lane), "c")  # "b" was just sent: "c" waits
-    assert sent == ["a", "b"] and flow.at_kernel("b") and not flow.at_kernel("a")
+    flow.answered("a")  # a late reply to "a" frees nothing
+    assert sent == ["a", "b"]
+    flow.answered("b")
+    assert sent == ["a", "b", "c"]
 
 
 def test_wrapping_is_idempotent_and_keeps_the_name() -> None:
@@ -278,3 +311,8 @@ def test_extension_is_enabled_by_the_installed_config() -> None:
     )  # fmt: skip
     text = listing.stdout + listing.stderr
     assert "jaxwidgets" in text and "jaxwidgets 0" in text.replace("\x1b[32m", "").replace("\x1b[0m", "")
+
+
+def test_docstring_examples_run() -> None:
+    result = doctest.testmod(server)
+    assert result.attempted >= 5 and result.failed == 0

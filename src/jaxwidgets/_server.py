@@ -15,7 +15,7 @@ widget reply paid:
   request and the indicator never shows a state the kernel is not in.
 * The page's wait for each reply before it sends the next position. Requests marked ``"newest_wins": true``
   are coalesced here instead (`NewestWins`): per lane (widget, request type, view) at most one is at the
-  kernel, and of the others only the newest waits, sent the moment the kernel's "idle" for the one before
+  kernel, and of the others only the newest waits, sent the moment the kernel's reply to the one before
   passes. The server marks the kernel's replies to them ``"server_flow": true``, which tells the page it may
   send every position at once (js/lib/flow.ts). The last position of a drag then waits only for the kernel
   to finish the one before, not for that reply's trip to the page and the page's busy main thread.
@@ -95,8 +95,11 @@ def fast_connection(base: Any) -> type:
                                 quiet.pop(parent_id, None)
                             if flow:
                                 flow.done(parent_id)  # the newest waiting request goes out first
-                    elif msg_type == "comm_msg" and flow and flow.at_kernel(parent_id):
-                        parts = mark_server_flow(self.session, parts)
+                    elif msg_type == "comm_msg" and flow and flow.sent_here(parent_id):
+                        marked = mark_server_flow(self.session, parts)
+                        if marked is not None:  # the widget's reply (not a trait update): the kernel is
+                            parts = marked  # about done, so the newest waiting request may go now
+                            flow.answered(parent_id)
                 super().handle_outgoing_message(stream, parts)
 
             @property
@@ -122,16 +125,17 @@ class NewestWins:
     """Newest-wins flow control per lane between the server and the kernel.
 
     At most one request per lane is at the kernel; a newer one waits, replacing any older waiting one, and
-    goes out when ``done`` reports the kernel's "idle" for the one before. A request at the kernel longer
-    than LANE_TIMEOUT_S (a kernel busy with a long cell, or gone) stops holding its lane back.
+    goes out when the kernel's widget reply to the one before passes (``answered``; the kernel starts on it
+    as soon as it is done with that one), or its "idle" (``done``) where no reply came. A request at the
+    kernel longer than LANE_TIMEOUT_S (a kernel busy with a long cell, or gone) stops holding its lane back.
 
     >>> sent = []
     >>> flow = NewestWins(lambda request, message: sent.append(message), clock=lambda: 0.0)
     >>> for n in range(3):
     ...     flow.request(WidgetRequest(f"m{n}", True, ("comm", "probe", "view")), f"position {n}")
-    >>> sent, flow.at_kernel("m0")
+    >>> sent, flow.sent_here("m0")
     (['position 0'], True)
-    >>> flow.done("m0"); sent
+    >>> flow.answered("m0"); sent
     ['position 0', 'position 2']
     """
 
@@ -144,49 +148,53 @@ class NewestWins:
         self._forward = forward
         self._clock = clock
         self._call_later = call_later or _io_loop_call_later
-        self._at_kernel: dict[str, tuple[Lane, float]] = {}  # msg_id -> (its lane, when it was sent)
-        self._lane_at_kernel: dict[Lane, str] = {}
+        self._unfinished: OrderedDict[str, Lane] = OrderedDict()  # sent, its "idle" not passed yet
+        self._holders: dict[Lane, tuple[str, float]] = {}  # lane -> (msg_id at the kernel, when it was sent)
         self._waiting: dict[Lane, tuple[WidgetRequest, Any]] = {}
         self._timer_set = False
 
     @property
     def busy(self) -> bool:
-        """True while a request is at the kernel or waiting."""
-        return bool(self._at_kernel or self._waiting)
+        """True while a request sent from here is unfinished or one waits."""
+        return bool(self._unfinished or self._waiting)
 
-    def at_kernel(self, msg_id: str | None) -> bool:
-        """True for a request sent to the kernel whose "idle" has not passed yet."""
-        return msg_id in self._at_kernel
+    def sent_here(self, msg_id: str | None) -> bool:
+        """True for a request this sent to the kernel whose "idle" has not passed yet."""
+        return msg_id in self._unfinished
 
     def request(self, request: WidgetRequest, message: Any) -> None:
         """Send ``request`` (its websocket ``message``) now if its lane is free, else keep it as newest."""
         lane = request.lane
         assert lane is not None
-        msg_id = self._lane_at_kernel.get(lane)
-        if msg_id is not None and self._clock() - self._at_kernel[msg_id][1] < LANE_TIMEOUT_S:
+        holder = self._holders.get(lane)
+        if holder is not None and self._clock() - holder[1] < LANE_TIMEOUT_S:
             self._waiting[lane] = (request, message)
             self._set_timer()
         else:
             self._send(request, message)
 
-    def done(self, msg_id: str | None) -> None:
-        """The kernel's "idle" for ``msg_id`` passed: send the newest request waiting in its lane."""
-        lane = self._at_kernel.pop(msg_id or "", (None, 0.0))[0]
-        if lane is None or self._lane_at_kernel.get(lane) != msg_id:
+    def answered(self, msg_id: str | None) -> None:
+        """The kernel's reply to ``msg_id`` passed: send the newest request waiting in its lane."""
+        lane = self._unfinished.get(msg_id or "")
+        if lane is None or self._holders.get(lane, ("",))[0] != msg_id:
             return
-        del self._lane_at_kernel[lane]
+        del self._holders[lane]
         waiting = self._waiting.pop(lane, None)
         if waiting is not None:
             self._send(*waiting)
 
+    def done(self, msg_id: str | None) -> None:
+        """The kernel's "idle" for ``msg_id`` passed: the request is finished, with or without a reply."""
+        self.answered(msg_id)
+        self._unfinished.pop(msg_id or "", None)
+
     def _send(self, request: WidgetRequest, message: Any) -> None:
         lane = request.lane
         assert lane is not None
-        stale = self._lane_at_kernel.get(lane)
-        if stale is not None:  # timed out: its late "idle" or reply no longer concerns the lane
-            self._at_kernel.pop(stale, None)
-        self._lane_at_kernel[lane] = request.msg_id
-        self._at_kernel[request.msg_id] = (lane, self._clock())
+        self._holders[lane] = (request.msg_id, self._clock())
+        self._unfinished[request.msg_id] = lane
+        while len(self._unfinished) > QUIET_MEMORY:  # "idle"s that never came (a kernel restarted)
+            self._unfinished.popitem(last=False)
         self._forward(request, message)
 
     def _set_timer(self) -> None:
@@ -199,8 +207,8 @@ class NewestWins:
         self._timer_set = False
         now = self._clock()
         for lane, (request, message) in list(self._waiting.items()):
-            msg_id = self._lane_at_kernel.get(lane)
-            if msg_id is None or now - self._at_kernel[msg_id][1] >= LANE_TIMEOUT_S:
+            holder = self._holders.get(lane)
+            if holder is None or now - holder[1] >= LANE_TIMEOUT_S:
                 del self._waiting[lane]
                 self._send(request, message)
         if self._waiting:
@@ -270,16 +278,19 @@ def _summary(session: Any, parts: list[Any]) -> tuple[str | None, str | None, st
         return None, None, None
 
 
-def mark_server_flow(session: Any, parts: list[Any]) -> list[Any]:
-    """A kernel comm message's frames with ``"server_flow": true`` added to its widget content, re-signed."""
+def mark_server_flow(session: Any, parts: list[Any]) -> list[Any] | None:
+    """A kernel widget message's frames with ``"server_flow": true`` added to its custom content, re-signed.
+
+    None for any other comm message (a trait update) or one it cannot read.
+    """
     try:
         identities, fed = session.feed_identities(parts)
         content = json.loads(bytes(fed[4]))
-        widget_content = content["data"]["content"]
-        if not isinstance(widget_content, dict):
-            return parts
-        widget_content["server_flow"] = True
+        data = content["data"]
+        if data.get("method") != "custom" or not isinstance(data.get("content"), dict):
+            return None
+        data["content"]["server_flow"] = True
         frames = [bytes(frame) for frame in fed[1:4]] + [session.pack(content)]
         return [*identities, DELIM, session.sign(frames), *frames, *fed[5:]]
     except (ValueError, KeyError, TypeError, AttributeError, IndexError):
-        return parts
+        return None
