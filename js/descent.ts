@@ -579,7 +579,9 @@ class DescentView {
     const message = parseServerMessage(content);
     if (message === null) return;
     if (message.type === "runs") this.runsMessage(message, buffers);
-    else if (message.type === "error" && message.request === "runs") this.runsRequester.accept(message.seq, message.server_flow);
+    else if (message.type === "error" && message.request === "runs" && replyIsFor(message, this.runsRequester.clientId) !== false) {
+      this.runsRequester.accept(message.seq, message.server_flow); // ours, or from a Python that does not echo ids
+    }
   }
 
   private runsMessage(reply: RunsReply, buffers: readonly BinaryLike[]): void {

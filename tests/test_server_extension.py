@@ -16,7 +16,14 @@ from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebso
 from jupyter_server.services.kernels.websocket import KernelWebsocketHandler
 
 import jaxwidgets._server as server
-from jaxwidgets._server import LANE_TIMEOUT_S, QUIET_MEMORY, NewestWins, WidgetRequest, fast_connection
+from jaxwidgets._server import (
+    LANE_TIMEOUT_S,
+    QUIET_MEMORY,
+    V1_PROTOCOL,
+    NewestWins,
+    WidgetRequest,
+    fast_connection,
+)
 from jaxwidgets._server import parse_request as parse
 
 SESSION = Session(key=b"")
@@ -26,6 +33,7 @@ class FakeHandler(KernelWebsocketHandler):
     """Only what the connection touches: set_nodelay (built without tornado's request machinery)."""
 
     nodelay = False
+    selected_subprotocol: str | None = "v1.kernel.websocket.jupyter.org"
 
     def __init__(self) -> None:  # no application or request needed here
         pass
@@ -46,9 +54,14 @@ class Recorder(ZMQChannelsWebsocketConnection):
     def handle_outgoing_message(self, stream: Any, outgoing_msg: Any) -> None:
         self.__dict__.setdefault("to_browser", []).append(outgoing_msg)
 
+    def on_kernel_restarted(self) -> None:
+        self.restarted = True
 
-def connection(session: Session = SESSION) -> Any:
-    return fast_connection(Recorder)(websocket_handler=FakeHandler(), session=session)
+
+def connection(session: Session = SESSION, subprotocol: str | None = V1_PROTOCOL) -> Any:
+    handler = FakeHandler()
+    handler.selected_subprotocol = subprotocol
+    return fast_connection(Recorder)(websocket_handler=handler, session=session)
 
 
 def comm_request(
@@ -74,6 +87,10 @@ def reply(parent_id: str, widget_content: dict[str, Any], session: Session = SES
     msg = session.msg("comm_msg", {"comm_id": "c1", "data": {"method": "custom", "content": widget_content}})
     msg["parent_header"] = {"msg_id": parent_id, "msg_type": "comm_msg"}
     return [*session.serialize(msg), b"\x00\x01"]
+
+
+def to_browser_message(parts: list[bytes]) -> dict[str, Any]:
+    return SESSION.deserialize(SESSION.feed_identities(parts)[1])
 
 
 def drag(seq: int, client: str = "view-1", kind: str = "runs") -> dict[str, Any]:
@@ -186,12 +203,13 @@ def test_one_request_at_the_kernel_then_the_newest(legacy: bool, timers: FakeTim
         conn.handle_incoming_message(message)
     assert conn.to_kernel == [requests[0][1]]  # 2..4 were superseded while 1 was at the kernel
     answer(conn, requests[0][0])
-    assert conn.to_kernel == [requests[0][1], requests[4][1]]  # the newest went out as 1's idle passed
+    assert conn.to_kernel == [requests[0][1], requests[4][1]]  # the newest went out as 1's reply passed
     answer(conn, requests[4][0])
-    assert len(conn.to_kernel) == 2 and not conn._flow.busy
-    kinds = [json.loads(SESSION.feed_identities(parts)[1][1])["msg_type"] for parts in conn.to_browser]
-    assert kinds == ["comm_msg", "status"] * 2  # no "busy": the requests were quiet
-    assert not conn._quiet_requests
+    assert len(conn.to_kernel) == 2 and not conn._flow.busy and not conn._quiet_requests
+    # Every request the page sent gets exactly one "idle" (JupyterLab keeps each until then), none a "busy".
+    statuses = [msg for msg in map(to_browser_message, conn.to_browser) if msg["msg_type"] == "status"]
+    assert all(msg["content"]["execution_state"] == "idle" for msg in statuses)
+    assert sorted(msg["parent_header"]["msg_id"] for msg in statuses) == sorted(i for i, _ in requests)
 
 
 def test_the_last_position_of_a_drag_always_reaches_the_kernel(timers: FakeTimers) -> None:
@@ -284,15 +302,55 @@ def test_a_request_at_the_kernel_too_long_stops_holding_its_lane(timers: FakeTim
     assert conn.to_kernel == [first[1], second[1], third[1]]
 
 
+def test_a_newer_request_past_a_timed_out_one_replaces_the_waiting_one(timers: FakeTimers) -> None:
+    conn = connection()
+    stuck, older, newest = (comm_request(drag(seq)) for seq in (1, 2, 3))
+    conn.handle_incoming_message(stuck[1])  # the kernel is busy with a long cell
+    timers.advance(2.0)
+    conn.handle_incoming_message(older[1])  # waits
+    timers.now += LANE_TIMEOUT_S - 1.5  # past the stuck one's timeout, the timer not run yet
+    conn.handle_incoming_message(newest[1])  # goes straight on, and the older one is dropped
+    timers.advance(5.0)
+    answer(conn, stuck[0])
+    answer(conn, newest[0])
+    assert [seq for _, seq in sent_to_kernel(conn)] == [1, 3]  # the kernel ends on the newest
+
+
+def test_the_timeout_counts_from_the_send_not_from_the_wait(timers: FakeTimers) -> None:
+    conn = connection()
+    first, second = comm_request(drag(1)), comm_request(drag(2))
+    conn.handle_incoming_message(first[1])
+    timers.advance(4.0)
+    conn.handle_incoming_message(second[1])
+    timers.advance(1.1)  # 5.1 s after the first was sent
+    assert conn.to_kernel == [first[1], second[1]]
+
+
+def test_a_kernel_restart_forgets_the_old_kernels_requests(timers: FakeTimers) -> None:
+    conn = connection()
+    first, second = comm_request(drag(1)), comm_request(drag(2))
+    conn.handle_incoming_message(first[1])
+    conn.on_kernel_restarted()  # the first will never be answered
+    conn.handle_incoming_message(second[1])
+    assert conn.to_kernel == [first[1], second[1]] and conn.restarted
+
+
+def test_a_legacy_binary_message_is_passed_on_untouched() -> None:
+    conn = connection(subprotocol=None)
+    message = (1).to_bytes(4, "big") + (8).to_bytes(4, "big") + b'{"header": {}}' + b"buffer"
+    conn.handle_incoming_message(message)  # read as v1 it would claim 2**59 offsets
+    assert conn.to_kernel == [message]
+
+
 def test_newest_wins_counts_time_from_each_send() -> None:
     sent: list[str] = []
     now = [0.0]
     flow = NewestWins(lambda _, message: sent.append(message), lambda: now[0], lambda *_: None)
     lane = ("c1", "runs", "view-1")
-    flow.request(WidgetRequest("a", True, lane), "a")
+    flow.request(WidgetRequest("a", True, lane, {}), "a")
     now[0] = LANE_TIMEOUT_S + 1
-    flow.request(WidgetRequest("b", True, lane), "b")  # "a" timed out: "b" goes straight on
-    flow.request(WidgetRequest("c", True, lane), "c")  # "b" was just sent: "c" waits
+    flow.request(WidgetRequest("b", True, lane, {}), "b")  # "a" timed out: "b" goes straight on
+    flow.request(WidgetRequest("c", True, lane, {}), "c")  # "b" was just sent: "c" waits
     flow.answered("a")  # a late reply to "a" frees nothing
     assert sent == ["a", "b"]
     flow.answered("b")

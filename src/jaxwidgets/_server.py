@@ -39,6 +39,7 @@ from jupyter_client.session import DELIM
 
 QUIET_MEMORY = 256  # quiet requests remembered per connection until their "idle" status passes
 LANE_TIMEOUT_S = 5.0  # a request at the kernel this long without its "idle" no longer holds back its lane
+V1_PROTOCOL = "v1.kernel.websocket.jupyter.org"
 
 Lane = tuple[str, str, str]  # (comm_id, request type, client): requests in one lane supersede each other
 
@@ -50,6 +51,7 @@ class WidgetRequest:
     msg_id: str
     quiet: bool
     lane: Lane | None  # set for a newest-wins request
+    header: dict[str, Any]
 
 
 def _load_jupyter_server_extension(server_app: Any) -> None:
@@ -75,7 +77,7 @@ def fast_connection(base: Any) -> type:
         if relays_zmq:
 
             def handle_incoming_message(self, ws_message: Any) -> None:
-                request = parse_request(ws_message)
+                request = parse_request(ws_message, v1=self.subprotocol == V1_PROTOCOL)
                 if request is None:
                     super().handle_incoming_message(ws_message)
                 elif request.lane is None:
@@ -85,22 +87,30 @@ def fast_connection(base: Any) -> type:
 
             def handle_outgoing_message(self, stream: Any, parts: list[Any]) -> None:
                 quiet, flow = self.__dict__.get("_quiet_requests"), self.__dict__.get("_flow")
-                if quiet or (flow and flow.busy):
-                    msg_type, parent_id, state = _summary(self.session, parts)
-                    if msg_type == "status" and parent_id is not None:
-                        if state == "busy" and quiet and parent_id in quiet:
-                            return
-                        if state == "idle":
-                            if quiet:
-                                quiet.pop(parent_id, None)
-                            if flow:
-                                flow.done(parent_id)  # the newest waiting request goes out first
-                    elif msg_type == "comm_msg" and flow and flow.sent_here(parent_id):
-                        marked = mark_server_flow(self.session, parts)
-                        if marked is not None:  # the widget's reply (not a trait update): the kernel is
-                            parts = marked  # about done, so the newest waiting request may go now
-                            flow.answered(parent_id)
+                if not (quiet or (flow and flow.busy)):
+                    super().handle_outgoing_message(stream, parts)
+                    return
+                msg_type, parent_id, state = _summary(self.session, parts)
+                if msg_type == "status" and state == "busy" and quiet and parent_id in quiet:
+                    return
+                if msg_type == "comm_msg" and flow and flow.sent_here(parent_id):
+                    marked = mark_server_flow(self.session, parts)
+                    super().handle_outgoing_message(stream, marked or parts)
+                    if marked is not None:  # the widget's reply (not a trait update): the kernel is about
+                        flow.answered(parent_id)  # done, so the newest waiting request may go now
+                    return
                 super().handle_outgoing_message(stream, parts)
+                if msg_type == "status" and state == "idle":
+                    if quiet:
+                        quiet.pop(parent_id, None)
+                    if flow:
+                        for header in flow.done(parent_id):
+                            self._settle(header)
+
+            def on_kernel_restarted(self) -> None:
+                self.__dict__.pop("_flow", None)  # the old kernel's requests will never be answered
+                self.__dict__.pop("_quiet_requests", None)
+                super().on_kernel_restarted()
 
             @property
             def _newest_wins(self) -> NewestWins:
@@ -117,6 +127,12 @@ def fast_connection(base: Any) -> type:
                         quiet.popitem(last=False)
                 super().handle_incoming_message(ws_message)
 
+            def _settle(self, header: dict[str, Any]) -> None:
+                """An "idle" for a request that a newer one replaced here: JupyterLab keeps each request it
+                sent until its idle comes, and this one never reached the kernel."""
+                idle = self.session.msg("status", {"execution_state": "idle"}, parent=header)
+                super().handle_outgoing_message("iopub", self.session.serialize(idle))
+
     FastConnection.__name__ = FastConnection.__qualname__ = base.__name__
     return FastConnection
 
@@ -128,15 +144,18 @@ class NewestWins:
     goes out when the kernel's widget reply to the one before passes (``answered``; the kernel starts on it
     as soon as it is done with that one), or its "idle" (``done``) where no reply came. A request at the
     kernel longer than LANE_TIMEOUT_S (a kernel busy with a long cell, or gone) stops holding its lane back.
+    ``done`` hands back the headers of the requests replaced since, to be answered with an "idle".
 
     >>> sent = []
     >>> flow = NewestWins(lambda request, message: sent.append(message), clock=lambda: 0.0)
     >>> for n in range(3):
-    ...     flow.request(WidgetRequest(f"m{n}", True, ("comm", "probe", "view")), f"position {n}")
+    ...     flow.request(WidgetRequest(f"m{n}", True, ("comm", "probe", "view"), {"msg_id": f"m{n}"}), n)
     >>> sent, flow.sent_here("m0")
-    (['position 0'], True)
+    ([0], True)
     >>> flow.answered("m0"); sent
-    ['position 0', 'position 2']
+    [0, 2]
+    >>> flow.done("m0")
+    [{'msg_id': 'm1'}]
     """
 
     def __init__(
@@ -151,12 +170,13 @@ class NewestWins:
         self._unfinished: OrderedDict[str, Lane] = OrderedDict()  # sent, its "idle" not passed yet
         self._holders: dict[Lane, tuple[str, float]] = {}  # lane -> (msg_id at the kernel, when it was sent)
         self._waiting: dict[Lane, tuple[WidgetRequest, Any]] = {}
-        self._timer_set = False
+        self._replaced: dict[Lane, list[dict[str, Any]]] = {}  # headers of requests never sent
+        self._timer_due: float | None = None
 
     @property
     def busy(self) -> bool:
-        """True while a request sent from here is unfinished or one waits."""
-        return bool(self._unfinished or self._waiting)
+        """True while a request sent from here is unfinished, or one waits or awaits its "idle"."""
+        return bool(self._unfinished or self._waiting or self._replaced)
 
     def sent_here(self, msg_id: str | None) -> bool:
         """True for a request this sent to the kernel whose "idle" has not passed yet."""
@@ -164,12 +184,12 @@ class NewestWins:
 
     def request(self, request: WidgetRequest, message: Any) -> None:
         """Send ``request`` (its websocket ``message``) now if its lane is free, else keep it as newest."""
-        lane = request.lane
-        assert lane is not None
+        lane = _lane(request)
+        self._replace_waiting(lane)
         holder = self._holders.get(lane)
         if holder is not None and self._clock() - holder[1] < LANE_TIMEOUT_S:
             self._waiting[lane] = (request, message)
-            self._set_timer()
+            self._arm_timer()
         else:
             self._send(request, message)
 
@@ -183,36 +203,53 @@ class NewestWins:
         if waiting is not None:
             self._send(*waiting)
 
-    def done(self, msg_id: str | None) -> None:
-        """The kernel's "idle" for ``msg_id`` passed: the request is finished, with or without a reply."""
+    def done(self, msg_id: str | None) -> list[dict[str, Any]]:
+        """The kernel's "idle" for ``msg_id`` passed: the request is finished, with or without a reply.
+
+        Returns the headers of the requests in its lane that newer ones replaced before they were sent.
+        """
         self.answered(msg_id)
-        self._unfinished.pop(msg_id or "", None)
+        lane = self._unfinished.pop(msg_id or "", None)
+        return self._replaced.pop(lane, []) if lane is not None else []
+
+    def _replace_waiting(self, lane: Lane) -> None:
+        replaced = self._waiting.pop(lane, None)
+        if replaced is not None:
+            headers = self._replaced.setdefault(lane, [])
+            headers.append(replaced[0].header)
+            del headers[:-QUIET_MEMORY]
 
     def _send(self, request: WidgetRequest, message: Any) -> None:
-        lane = request.lane
-        assert lane is not None
-        self._holders[lane] = (request.msg_id, self._clock())
-        self._unfinished[request.msg_id] = lane
-        while len(self._unfinished) > QUIET_MEMORY:  # "idle"s that never came (a kernel restarted)
+        self._holders[_lane(request)] = (request.msg_id, self._clock())
+        self._unfinished[request.msg_id] = _lane(request)
+        while len(self._unfinished) > QUIET_MEMORY:  # "idle"s that never came
             self._unfinished.popitem(last=False)
         self._forward(request, message)
 
-    def _set_timer(self) -> None:
-        if not self._timer_set:
-            self._timer_set = True
-            self._call_later(LANE_TIMEOUT_S, self._expire)
+    def _arm_timer(self) -> None:
+        """Wake when the first lane with a waiting request times out."""
+        due = min((self._holders[lane][1] + LANE_TIMEOUT_S for lane in self._waiting), default=None)
+        if due is None or (self._timer_due is not None and self._timer_due <= due):
+            return
+        self._timer_due = due
+        self._call_later(max(0.0, due - self._clock()), self._expire)
 
     def _expire(self) -> None:
-        """Send what waits behind a request that timed out; look again later for the others."""
-        self._timer_set = False
-        now = self._clock()
-        for lane, (request, message) in list(self._waiting.items()):
-            holder = self._holders.get(lane)
-            if holder is None or now - holder[1] >= LANE_TIMEOUT_S:
-                del self._waiting[lane]
-                self._send(request, message)
-        if self._waiting:
-            self._set_timer()
+        """Send what waits behind a request that timed out."""
+        self._timer_due = None
+        try:
+            now = self._clock()
+            for lane, (request, message) in list(self._waiting.items()):
+                if now - self._holders[lane][1] >= LANE_TIMEOUT_S:
+                    del self._waiting[lane]
+                    self._send(request, message)
+        finally:
+            self._arm_timer()
+
+
+def _lane(request: WidgetRequest) -> Lane:
+    assert request.lane is not None, "only newest-wins requests have a lane"
+    return request.lane
 
 
 def _io_loop_call_later(delay: float, callback: Callable[[], None]) -> object:
@@ -229,23 +266,30 @@ def _relays_zmq(base: type) -> bool:
     return issubclass(base, ZMQChannelsWebsocketConnection)
 
 
-def parse_request(ws_message: str | bytes) -> WidgetRequest | None:
+def parse_request(ws_message: str | bytes, v1: bool = True) -> WidgetRequest | None:
     """The quiet or newest-wins widget request in a page -> kernel websocket message, else None.
 
+    ``v1``: the connection speaks the v1 websocket protocol (binary frames); else the legacy one (JSON text,
+    and binary frames in its own layout, which widget requests never use).
+
     >>> parse_request('{"channel": "shell", "header": {"msg_id": "a", "msg_type": "comm_msg"}, "content":'
-    ...               ' {"comm_id": "c", "data": {"method": "custom", "content": {"quiet": true}}}}')
-    WidgetRequest(msg_id='a', quiet=True, lane=None)
+    ...               ' {"comm_id": "c", "data": {"method": "custom", "content": {"quiet": true}}}}').quiet
+    True
     """
     try:
         if isinstance(ws_message, str):  # the legacy JSON protocol
             message = json.loads(ws_message)
             header, content = message.get("header") or {}, message.get("content") or {}
+        elif not v1 or not _plausible_v1(ws_message):
+            return None
         else:
             from jupyter_server.services.kernels.connection.base import deserialize_msg_from_ws_v1
 
             channel, parts = deserialize_msg_from_ws_v1(ws_message)
-            if channel != "shell" or len(parts) < 4 or b'"quiet"' not in parts[3]:
+            if channel != "shell" or len(parts) < 4:
                 return None
+            if b'"quiet"' not in parts[3] and b'"newest_wins"' not in parts[3]:
+                return None  # the common case, told without parsing JSON
             header, content = json.loads(parts[0]), json.loads(parts[3])
         if header.get("msg_type") != "comm_msg":
             return None
@@ -258,9 +302,15 @@ def parse_request(ws_message: str | bytes) -> WidgetRequest | None:
             lane = (str(content["comm_id"]), str(request.get("type")), str(request.get("client", "")))
         if not quiet and lane is None:
             return None
-        return WidgetRequest(str(header["msg_id"]), quiet, lane)
+        return WidgetRequest(str(header["msg_id"]), quiet, lane, header)
     except (ValueError, KeyError, TypeError, AttributeError, IndexError):
         return None  # not a message we understand: pass it on untouched
+
+
+def _plausible_v1(ws_message: bytes) -> bool:
+    """A v1 frame starts with its offset count and offsets (8-byte little-endian), all within the frame."""
+    count = int.from_bytes(ws_message[:8], "little")
+    return 3 <= count <= 1024 and 8 * (count + 1) <= len(ws_message)
 
 
 def _summary(session: Any, parts: list[Any]) -> tuple[str | None, str | None, str | None]:
