@@ -417,11 +417,7 @@ def measure(
         for _ in range(args.drags):
             drags.append(continuous_drag(subject, mouse, args.drag_seconds, path))
             subject.page.wait_for_timeout(300)  # idle again: each drag's final picture is its own
-        result = {"single": single, "continuous": combine(drags), "drags": drags}
-        if not slider:  # who kept newest-wins during the drags: jaxwidgets' server extension or the page
-            flow = "(el) => el.closest('[data-flow]')?.dataset.flow ?? null"
-            result["flow"] = subject.handle.evaluate(flow)
-        return result
+        return {"single": single, "continuous": combine(drags), "drags": drags}
     finally:
         mouse.close()
         notebook.close()
@@ -560,8 +556,6 @@ def main() -> None:
     for scenario in scenarios:
         print(f"\n{SCENARIOS[scenario]['title']}\n")
         print(table(results[scenario]))
-        if "jaxwidgets" in results[scenario]:
-            print(f"jaxwidgets' newest-wins kept by: {results[scenario]['jaxwidgets'].get('flow')}")
     RESULTS.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     out = RESULTS / f"latency-{stamp}.json"

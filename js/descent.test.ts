@@ -14,10 +14,7 @@ class FakeModel extends BaseFakeModel<DescentModel> {
    * Python's runs for f = x^2 + y^2 with plain gradient descent per optimizer (rate scaled by 1, 2, ...),
    * packed into one buffer at an odd-but-aligned offset like the real comm does. `diverged` overrides.
    */
-  replyRuns(
-    seq: number,
-    options: { starts?: Pair[]; rates?: Record<string, number>; steps?: number; diverged?: (number | null)[][]; serverFlow?: boolean } = {},
-  ): void {
+  replyRuns(seq: number, options: { starts?: Pair[]; rates?: Record<string, number>; steps?: number; diverged?: (number | null)[][] } = {}): void {
     const starts = options.starts ?? this.state.starts;
     const rates = options.rates ?? this.state.learning_rates;
     const steps = options.steps ?? this.state.steps;
@@ -71,7 +68,6 @@ class FakeModel extends BaseFakeModel<DescentModel> {
       losses: record(losses, [S, O, T + 1], 1),
       updates: record(updates, [S, O, T, 2], 2),
       velocities: record(velocities, [S, O, T, 2], 3),
-      ...(options.serverFlow ? { server_flow: true } : {}),
     };
     const view = (a: Float32Array) => new DataView(big, a.byteOffset, a.byteLength);
     this.emit("msg:custom", content, [view(positions), view(losses), view(updates), view(velocities)]);
@@ -185,7 +181,7 @@ describe("Descent view", () => {
     const model = makeModel({ starts: [[1, 1], [-1, 0.5]] });
     const { root, el, handles, frames } = mount(model);
     expect(root.classList.contains("jaxwidgets-descent")).toBe(true);
-    expect(model.runsRequests()).toEqual([{ type: "runs", seq: 1, quiet: true, newest_wins: true, client: expect.stringMatching(/^descent-/) }]);
+    expect(model.runsRequests()).toEqual([{ type: "runs", seq: 1, quiet: true, client: expect.stringMatching(/^descent-/) }]);
     expect(handles().map((h) => h.getAttribute("aria-label"))).toEqual(["start point", "start point 2"]);
     model.replyRuns(1);
     await nextFrame();
@@ -261,26 +257,6 @@ describe("Descent view", () => {
     expect(root.dataset.exactSeq).toBe(String(last.seq));
     expect(sceneOf(root).provisional).toBe(false);
     expect(frames.at(-1)!.kind).toBe("exact");
-  });
-
-  it("sends every move at once where the server keeps newest-wins, and shows the last one exact", async () => {
-    const model = makeModel();
-    const { root, handles } = mount(model);
-    model.replyRuns(1, { serverFlow: true });
-    await nextFrame();
-    expect(root.dataset.flow).toBe("server");
-    const handle = handles()[0]!;
-    pressHandle(handle);
-    for (let k = 0; k < 10; k++) handle.dispatchEvent(pointer("pointermove", { clientX: 120 + k, clientY: 200 - k }));
-    handle.dispatchEvent(pointer("pointerup"));
-    const requests = model.runsRequests();
-    expect(requests.map((r) => r.seq)).toEqual(requests.map((_, k) => k + 1)); // none held back in the page
-    expect(requests.length).toBeGreaterThanOrEqual(11);
-    const last = requests.at(-1)!;
-    model.replyRuns(last.seq as number, { starts: last.starts as Pair[], serverFlow: true }); // the server dropped the rest
-    await nextFrame();
-    expect(root.dataset.exactSeq).toBe(String(last.seq));
-    expect(sceneOf(root).provisional).toBe(false);
   });
 
   it("keeps the loss chart's axes during a drag (its y range only grows), and fits them again after it", async () => {
@@ -422,11 +398,9 @@ describe("Descent view", () => {
     const { el } = mount(model);
     expect(el.querySelector(".jaxwidgets-title")!.textContent).toBe("<b>bold</b>");
     expect(el.querySelector("b")).toBeNull();
-    model.emit("msg:custom", { type: "error", seq: 1, request: "runs", message: "bad", client: "another-view" });
-    setRange(el.querySelector<HTMLInputElement>('input[aria-label="steps"]')!, 4);
-    expect(model.runsRequests()).toHaveLength(1); // another view's error frees nothing here
     model.emit("msg:custom", { type: "error", seq: 1, request: "runs", message: "bad" });
-    expect(model.runsRequests().at(-1)).toMatchObject({ seq: 2, steps: 4 }); // ours: the waiting one goes
+    setRange(el.querySelector<HTMLInputElement>('input[aria-label="steps"]')!, 5);
+    expect(model.runsRequests().at(-1)).toMatchObject({ seq: 2, steps: 5 });
     const reset = [...el.querySelectorAll("button")].find((b) => b.textContent === "Reset view")!;
     reset.click();
     reset.click();

@@ -8,8 +8,7 @@
  * drawing, not a re-layout and repaint of SVG over the heatmap.
  *
  * Drag path: a pointer event moves the start handle at once and sends the `runs` request from the handler
- * itself, through the same flow control as the probe (lib/flow.ts: newest wins, one request at the kernel;
- * kept by the server extension where it runs, else by the page with one request in flight);
+ * itself, through the same flow control as the probe (lib/flow.ts: one in flight, newest wins);
  * every non-stale reply is drawn the moment it arrives, solid: its paths are exact for the starts they begin
  * at (the handle may already be a little ahead). The paths fade (provisional) only while they answer other
  * inputs than the page shows: a learning rate or step count not computed yet, or no answer for a while.
@@ -318,7 +317,6 @@ class DescentView {
       onIdle: () => (this.desired = {}),
       maxInFlight: RUNS_IN_FLIGHT,
       client: plot.clientId,
-      newestWinsAtServer: true,
     });
 
     plot.listen(this.rateSlider, "input", () => this.rateInput());
@@ -579,16 +577,14 @@ class DescentView {
     const message = parseServerMessage(content);
     if (message === null) return;
     if (message.type === "runs") this.runsMessage(message, buffers);
-    else if (message.type === "error" && message.request === "runs" && replyIsFor(message, this.runsRequester.clientId) !== false) {
-      this.runsRequester.accept(message.seq, message.server_flow); // ours, or from a Python that does not echo ids
-    }
+    else if (message.type === "error" && message.request === "runs") this.runsRequester.accept(message.seq);
   }
 
   private runsMessage(reply: RunsReply, buffers: readonly BinaryLike[]): void {
     const asked = this.runsRequester.sentPayload(reply.seq);
     // Python echoes our client id; without one (older Python) the seq and the inputs must agree.
     const ours = replyIsFor(reply, this.runsRequester.clientId) ?? (asked !== undefined && this.agrees(asked, reply));
-    if (ours && !this.runsRequester.accept(reply.seq, reply.server_flow)) return; // older than runs already shown
+    if (ours && !this.runsRequester.accept(reply.seq)) return; // older than runs already shown
     let runs: Runs;
     try {
       runs = decodeRuns(reply, buffers);
@@ -719,7 +715,6 @@ class DescentView {
     data.exactX = String(x);
     data.exactY = String(y);
     data.exactSeq = String(runs.seq);
-    data.flow = this.runsRequester.atServer ? "server" : "page"; // who keeps newest-wins (lib/flow.ts)
     setAttributeIfChanged(this.plot.root, "data-diverged", JSON.stringify(runs.diverged));
     this.dispatchFrame({ kind: "exact", x, y, seq: runs.seq, time: performance.now() });
   }

@@ -124,7 +124,7 @@ describe("LossSurface view", () => {
   it("asks for the exact reading at the start (with its client id) and draws it as soon as it arrives", async () => {
     const model = makeModel();
     const { root, frames } = mount(model);
-    expect(model.sent).toEqual([{ type: "probe", seq: 1, quiet: true, newest_wins: true, x: 0.5, y: 1, client: expect.stringMatching(/^surface-/) }]);
+    expect(model.sent).toEqual([{ type: "probe", seq: 1, quiet: true, x: 0.5, y: 1, client: expect.stringMatching(/^surface-/) }]);
     expect(root.dataset.exactSeq).toBeUndefined();
     model.replyProbe(1, 0.5, 1);
     // Drawn in the message handler: the frame that follows shows it.

@@ -4,8 +4,7 @@
  * drag pan. The picture itself (heatmap, contours, axes, colorbar, zoom/pan, banner, theme, sizing) is
  * lib/surface_plot.ts, shared with Descent; this module adds the probe and implements its drag path:
  * optimistic handle, the request sent from the pointer handler itself, a provisional arrow and readout from
- * the grid (at most one redraw per animation frame), newest wins with one request at the kernel (lib/flow.ts:
- * kept by the server extension where it runs, else by the page with PROBE_IN_FLIGHT requests in flight),
+ * the grid (at most one redraw per animation frame), at most PROBE_IN_FLIGHT requests in flight (lib/flow.ts),
  * every non-stale exact reply drawn the moment it arrives, at the position it was computed for, solid; the
  * provisional arrow stays at the handle, dashed, while the handle is ahead of the newest exact reading.
  */
@@ -139,7 +138,6 @@ class SurfaceView {
       send: (m) => plot.connection.send(m),
       maxInFlight: PROBE_IN_FLIGHT,
       client: plot.clientId,
-      newestWinsAtServer: true,
     });
     plot.onModel("show_hessian", () => this.showHessianChanged());
     plot.onModel("probe", () => this.modelProbeChanged());
@@ -184,9 +182,7 @@ class SurfaceView {
     const message = parseServerMessage(content);
     if (message === null) return;
     if (message.type === "probe") this.probeReply(message, buffers);
-    else if (message.type === "error" && message.request === "probe" && replyIsFor(message, this.probeRequester.clientId) !== false) {
-      this.probeRequester.accept(message.seq, message.server_flow); // ours, or from a Python that does not echo ids
-    }
+    else if (message.type === "error" && message.request === "probe") this.probeRequester.accept(message.seq);
   }
 
   private probeReply(reply: ProbeReply, buffers: readonly BinaryLike[]): void {
@@ -194,7 +190,7 @@ class SurfaceView {
     // Python echoes our client id; without one (older Python) the seq and the position must agree.
     const mine = replyIsFor(reply, this.probeRequester.clientId);
     const ours = mine ?? (asked !== undefined && this.plot.samePosition(asked.x, asked.y, reply.x, reply.y));
-    if (ours && !this.probeRequester.accept(reply.seq, reply.server_flow)) return; // stale: a newer reply is drawn already
+    if (ours && !this.probeRequester.accept(reply.seq)) return; // stale: a newer reply is drawn already
     let result: Float32Array;
     try {
       result = asFloat32(decodeMessageArray(reply.result, buffers)).data;
@@ -313,7 +309,6 @@ class SurfaceView {
     data.exactX = String(reading.x);
     data.exactY = String(reading.y);
     data.exactSeq = String(reading.seq);
-    data.flow = this.probeRequester.atServer ? "server" : "page"; // who keeps newest-wins (lib/flow.ts)
     data.value = String(reading.value);
   }
 

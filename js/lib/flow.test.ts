@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { type Request, Requester, SERVER_FLOW_IN_FLIGHT } from "./flow";
+import { type Request, Requester } from "./flow";
 
 interface Probe {
   x: number;
@@ -208,79 +208,5 @@ describe("Requester", () => {
     requester.request({ x: 1, y: 2 });
     expect(sent).toEqual([{ type: "probe", seq: 1, quiet: true, x: 1, y: 2, client: "view-1" }]);
     expect(requester.clientId).toBe("view-1");
-  });
-});
-
-describe("Requester with newest-wins at the server", () => {
-  function serverSetup() {
-    const sent: Request<Probe>[] = [];
-    const onIdle = vi.fn();
-    const requester = new Requester<Probe>({ type: "probe", send: (m) => sent.push(m), onIdle, newestWinsAtServer: true });
-    return { sent, requester, onIdle };
-  }
-
-  it("marks its requests newest_wins and keeps one in flight until a reply says the server keeps the flow", () => {
-    const { sent, requester } = serverSetup();
-    requester.request({ x: 1, y: 0 });
-    requester.request({ x: 2, y: 0 });
-    expect(sent).toEqual([{ type: "probe", seq: 1, quiet: true, newest_wins: true, x: 1, y: 0 }]);
-    expect(requester.accept(1)).toBe(true); // no server_flow mark: a server without jaxwidgets' extension
-    expect(requester.atServer).toBe(false);
-    expect(sent).toHaveLength(2);
-    requester.request({ x: 3, y: 0 });
-    expect(sent).toHaveLength(2);
-  });
-
-  it("sends every payload at once after a marked reply, and one reply frees the older slots", () => {
-    const { sent, requester, onIdle } = serverSetup();
-    requester.request({ x: 0, y: 0 });
-    requester.accept(1, true);
-    expect(requester.atServer).toBe(true);
-    onIdle.mockClear();
-    for (let k = 1; k <= 5; k++) requester.request({ x: k, y: 0 });
-    expect(sent.map((m) => m.x)).toEqual([0, 1, 2, 3, 4, 5]); // the server drops the superseded ones
-    expect(requester.accept(2, true)).toBe(true); // the server sent 2, then only 6 (the newest)
-    expect(requester.inFlightSeqs).toEqual([3, 4, 5, 6]);
-    expect(requester.accept(6, true)).toBe(true);
-    expect(requester.busy).toBe(false);
-    expect(onIdle).toHaveBeenCalledTimes(1);
-  });
-
-  it("stops at SERVER_FLOW_IN_FLIGHT unanswered requests (a stalled kernel) and still sends the newest", () => {
-    const { sent, requester } = serverSetup();
-    requester.request({ x: 0, y: 0 });
-    requester.accept(1, true);
-    for (let k = 1; k <= 100; k++) requester.request({ x: k, y: 0 });
-    expect(sent).toHaveLength(1 + SERVER_FLOW_IN_FLIGHT);
-    requester.accept(sent.at(-1)!.seq, true);
-    expect(sent.at(-1)).toMatchObject({ x: 100 });
-  });
-
-  it("goes back to one in flight when a newer reply comes unmarked", () => {
-    const { sent, requester } = serverSetup();
-    requester.request({ x: 0, y: 0 });
-    requester.accept(1, true);
-    requester.request({ x: 1, y: 0 });
-    requester.request({ x: 2, y: 0 });
-    expect(requester.accept(3)).toBe(true);
-    expect(requester.atServer).toBe(false);
-    requester.request({ x: 3, y: 0 });
-    requester.request({ x: 4, y: 0 });
-    expect(sent.map((m) => m.x)).toEqual([0, 1, 2, 3]);
-  });
-
-  it("ignores the mark on a requester that did not ask for it, and on stale replies", () => {
-    const { requester } = setup();
-    requester.request({ x: 0, y: 0 });
-    requester.accept(1, true);
-    expect(requester.atServer).toBe(false);
-    const server = serverSetup().requester;
-    server.request({ x: 0, y: 0 });
-    server.accept(1, true);
-    server.request({ x: 1, y: 0 });
-    server.request({ x: 2, y: 0 });
-    server.accept(3, true);
-    expect(server.accept(2, false)).toBe(false); // stale: it does not turn the server's flow off
-    expect(server.atServer).toBe(true);
   });
 });

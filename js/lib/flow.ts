@@ -7,20 +7,13 @@
  * Without this, a drag sends a message per pointer event (up to 120 per second) and the kernel, taking a few
  * ms each, falls ever further behind the pointer. With it, the kernel computes as fast as it can and always
  * finishes on the position the user left the handle at.
- *
- * Where jaxwidgets' server extension runs, it can keep "newest wins" itself, between the server and the
- * kernel (src/jaxwidgets/_server.py): requests made with `newestWinsAtServer` say so, and its replies to them
- * come back marked `server_flow: true`. From the first such reply on, the page sends each payload at once
- * (up to SERVER_FLOW_IN_FLIGHT unanswered), so the last position of a drag reaches the server without
- * waiting for the reply in flight to cross to the page and back. Unmarked replies (another server, the
- * extension off) keep the page's own one-at-a-time flow.
  */
 
 /**
  * What goes on the wire: the payload plus the message type and its sequence number. A payload may carry
  * its own `type` (reset_view shares the view slot and seq counter, since both are acked as "view").
  */
-export type Request<P extends object> = { type: string } & P & { seq: number; quiet: true; newest_wins?: true };
+export type Request<P extends object> = { type: string } & P & { seq: number; quiet: true };
 
 export interface RequesterOptions<P extends object> {
   /** Message type, e.g. "probe" or "view". */
@@ -39,13 +32,9 @@ export interface RequesterOptions<P extends object> {
   maxInFlight?: number;
   /** Added to every request as `client`: Python echoes it, so a view tells its own replies apart. */
   client?: string;
-  /** Payloads supersede each other: the server extension may keep newest-wins (requests say `newest_wins`). */
-  newestWinsAtServer?: boolean;
 }
 
 export const DEFAULT_TIMEOUT_MS = 5000;
-/** Requests allowed in flight once the server keeps newest-wins: a bound for a stalled kernel, not a pace. */
-export const SERVER_FLOW_IN_FLIGHT = 16;
 const RECENT_LIMIT = 64;
 
 export class Requester<P extends object> {
@@ -55,8 +44,6 @@ export class Requester<P extends object> {
   private inFlight: number[] = [];
   private pending: P | null = null;
   private newestAccepted = 0;
-  /** The server keeps newest-wins for this lane (its last accepted reply said so). */
-  private serverFlow = false;
   /** Recently sent payloads by seq, so a reply can be checked against what was asked. */
   private readonly recent = new Map<number, P>();
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -79,22 +66,14 @@ export class Requester<P extends object> {
 
   /** How many requests may be in flight at once. */
   get maxInFlight(): number {
-    if (this.serverFlow) return SERVER_FLOW_IN_FLIGHT;
     return Math.max(1, Math.floor(this.options.maxInFlight ?? 1));
   }
 
-  /** True once the server extension said it keeps newest-wins for these requests. */
-  get atServer(): boolean {
-    return this.serverFlow;
-  }
-
   /**
-   * Note a reply (result, ack or error) carrying `seq`, and whether the server marked it `server_flow`.
-   * Frees the slot if it answers a request in flight, then sends the newest pending payload. Returns false
-   * for a stale reply: older than one already accepted.
+   * Note a reply (result, ack or error) carrying `seq`. Frees the slot if it answers the request in flight,
+   * then sends the newest pending payload. Returns false for a stale reply: older than one already accepted.
    */
-  accept(seq: number, serverFlow: boolean | undefined = false): boolean {
-    if (seq >= this.newestAccepted && this.options.newestWinsAtServer) this.serverFlow = serverFlow === true;
+  accept(seq: number): boolean {
     if (this.inFlight.includes(seq)) this.release(seq);
     if (seq < this.newestAccepted) return false;
     this.newestAccepted = seq;
@@ -146,8 +125,7 @@ export class Requester<P extends object> {
     const client = this.options.client;
     // `quiet`: the handler answers in milliseconds, so jaxwidgets' server extension need not announce the
     // kernel as busy for it (src/jaxwidgets/_server.py).
-    const newestWins = this.options.newestWinsAtServer ? { newest_wins: true } : {};
-    const message = { type: this.options.type, ...payload, ...(client ? { client } : {}), seq: this.seq, quiet: true, ...newestWins };
+    const message = { type: this.options.type, ...payload, ...(client ? { client } : {}), seq: this.seq, quiet: true };
     this.remember(this.seq, payload);
     this.options.send(message as Request<P>);
   }

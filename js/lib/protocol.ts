@@ -87,12 +87,7 @@ export interface RunsRequest {
 
 // ---- Python -> JS -------------------------------------------------------------------------------------
 
-/** Added by jaxwidgets' server extension to its replies to `newest_wins` requests (lib/flow.ts). */
-export interface ServerFlowMark {
-  server_flow?: boolean;
-}
-
-export interface ProbeReply extends ServerFlowMark {
+export interface ProbeReply {
   type: "probe";
   seq: number;
   x: number;
@@ -106,7 +101,7 @@ export interface ViewReply {
   seq: number;
 }
 
-export interface ErrorReply extends ServerFlowMark {
+export interface ErrorReply {
   type: "error";
   seq: number;
   request: "probe" | "view" | "reset_view" | "runs";
@@ -118,7 +113,7 @@ export interface ErrorReply extends ServerFlowMark {
  * newest request seq Python has seen). Arrays: positions (S, O, steps + 1, 2), losses (S, O, steps + 1),
  * updates and velocities (S, O, steps, 2), for S starts and O optimizers in `names` order.
  */
-export interface RunsReply extends ServerFlowMark {
+export interface RunsReply {
   type: "runs";
   seq: number;
   starts: Pair[];
