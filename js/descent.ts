@@ -577,7 +577,9 @@ class DescentView {
     const message = parseServerMessage(content);
     if (message === null) return;
     if (message.type === "runs") this.runsMessage(message, buffers);
-    else if (message.type === "error" && message.request === "runs") this.runsRequester.accept(message.seq);
+    else if (message.type === "error" && message.request === "runs" && replyIsFor(message, this.runsRequester.clientId) !== false) {
+      this.runsRequester.accept(message.seq); // ours, or from a Python that does not echo client ids
+    }
   }
 
   private runsMessage(reply: RunsReply, buffers: readonly BinaryLike[]): void {

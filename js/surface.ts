@@ -182,7 +182,9 @@ class SurfaceView {
     const message = parseServerMessage(content);
     if (message === null) return;
     if (message.type === "probe") this.probeReply(message, buffers);
-    else if (message.type === "error" && message.request === "probe") this.probeRequester.accept(message.seq);
+    else if (message.type === "error" && message.request === "probe" && replyIsFor(message, this.probeRequester.clientId) !== false) {
+      this.probeRequester.accept(message.seq); // ours, or from a Python that does not echo client ids
+    }
   }
 
   private probeReply(reply: ProbeReply, buffers: readonly BinaryLike[]): void {

@@ -13,7 +13,7 @@ from jupyter_server.services.kernels.connection.base import serialize_msg_to_ws_
 from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
 from jupyter_server.services.kernels.websocket import KernelWebsocketHandler
 
-from jaxwidgets._server import QUIET_MEMORY, fast_connection, quiet_request_id
+from jaxwidgets._server import QUIET_MEMORY, V1_PROTOCOL, fast_connection, quiet_request_id
 
 SESSION = Session(key=b"")
 
@@ -22,6 +22,7 @@ class FakeHandler(KernelWebsocketHandler):
     """Only what the connection touches: set_nodelay (built without tornado's request machinery)."""
 
     nodelay = False
+    selected_subprotocol: str | None = V1_PROTOCOL
 
     def __init__(self) -> None:  # no application or request needed here
         pass
@@ -43,8 +44,10 @@ class Recorder(ZMQChannelsWebsocketConnection):
         self.__dict__.setdefault("to_browser", []).append(outgoing_msg)
 
 
-def connection() -> Any:
-    return fast_connection(Recorder)(websocket_handler=FakeHandler(), session=SESSION)
+def connection(subprotocol: str | None = V1_PROTOCOL) -> Any:
+    handler = FakeHandler()
+    handler.selected_subprotocol = subprotocol
+    return fast_connection(Recorder)(websocket_handler=handler, session=SESSION)
 
 
 def comm_request(request: dict[str, Any], legacy: bool = False) -> tuple[str, str | bytes]:
@@ -117,6 +120,14 @@ def test_quiet_memory_is_bounded() -> None:
 )
 def test_malformed_messages_are_not_quiet(message: Any) -> None:
     assert quiet_request_id(message) is None
+
+
+def test_a_legacy_binary_message_is_passed_on_untouched() -> None:
+    conn = connection(subprotocol=None)  # the legacy protocol: binary frames in its own layout
+    message = (1).to_bytes(4, "big") + (8).to_bytes(4, "big") + b'{"header": {}}' + b"buffer"
+    conn.handle_incoming_message(message)  # read as v1 it would claim 2**59 offsets and never return
+    assert conn.to_kernel == [message]
+    assert quiet_request_id(b"\xff" * 16) is None  # nor is a v1 frame whose offsets cannot be
 
 
 def test_wrapping_is_idempotent_and_keeps_the_name() -> None:

@@ -27,6 +27,7 @@ from collections import OrderedDict
 from typing import Any
 
 QUIET_MEMORY = 256  # quiet requests remembered per connection until their "idle" status passes
+V1_PROTOCOL = "v1.kernel.websocket.jupyter.org"
 
 
 def _load_jupyter_server_extension(server_app: Any) -> None:
@@ -52,7 +53,7 @@ def fast_connection(base: Any) -> type:
         if relays_zmq:
 
             def handle_incoming_message(self, ws_message: Any) -> None:
-                msg_id = quiet_request_id(ws_message)
+                msg_id = quiet_request_id(ws_message, v1=self.subprotocol == V1_PROTOCOL)
                 if msg_id is not None:
                     quiet = self.__dict__.setdefault("_quiet_requests", OrderedDict())
                     quiet[msg_id] = None
@@ -83,8 +84,11 @@ def _relays_zmq(base: type) -> bool:
     return issubclass(base, ZMQChannelsWebsocketConnection)
 
 
-def quiet_request_id(ws_message: str | bytes) -> str | None:
+def quiet_request_id(ws_message: str | bytes, v1: bool = True) -> str | None:
     """The msg_id of a page -> kernel comm message whose widget content says ``"quiet": true``, else None.
+
+    ``v1``: the connection speaks the v1 websocket protocol (binary frames); else the legacy one (JSON text,
+    and binary frames in its own layout, which quiet requests never use).
 
     >>> quiet_request_id('{"channel": "shell", "header": {"msg_id": "a", "msg_type": "comm_msg"},'
     ...                  ' "content": {"data": {"method": "custom", "content": {"quiet": true}}}}')
@@ -94,6 +98,8 @@ def quiet_request_id(ws_message: str | bytes) -> str | None:
         if isinstance(ws_message, str):  # the legacy JSON protocol
             message = json.loads(ws_message)
             header, content = message.get("header") or {}, message.get("content") or {}
+        elif not v1 or not _plausible_v1(ws_message):
+            return None
         else:
             from jupyter_server.services.kernels.connection.base import deserialize_msg_from_ws_v1
 
@@ -108,6 +114,12 @@ def quiet_request_id(ws_message: str | bytes) -> str | None:
         return str(header["msg_id"]) if quiet else None
     except (ValueError, KeyError, TypeError, AttributeError, IndexError):
         return None  # not a message we understand: pass it on untouched
+
+
+def _plausible_v1(ws_message: bytes) -> bool:
+    """A v1 frame starts with its offset count and offsets (8-byte little-endian), all within the frame."""
+    count = int.from_bytes(ws_message[:8], "little")
+    return 3 <= count <= 1024 and 8 * (count + 1) <= len(ws_message)
 
 
 def _status_of(session: Any, parts: list[Any]) -> tuple[str | None, str | None]:
