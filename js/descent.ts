@@ -17,7 +17,7 @@ import { asFloat32, type BinaryLike, decodeMessageArray } from "./lib/arrays";
 import { createHandle, type Handle, KNOB_RADIUS } from "./lib/drag";
 import { htmlElement, setAttributeIfChanged, svgElement } from "./lib/dom";
 import { drawArrow, drawMark, drawMarker, fillDots, Ink, strokePolyline, thinPolyline } from "./lib/ink";
-import { Requester } from "./lib/flow";
+import { replyIsFor, Requester } from "./lib/flow";
 import { formatNumber } from "./lib/format";
 import { LossChart } from "./lib/loss_chart";
 import {
@@ -31,7 +31,7 @@ import {
   type RunsReply,
   type RunsRequest,
 } from "./lib/protocol";
-import { replyIsFor, SurfacePlot } from "./lib/surface_plot";
+import { SurfacePlot } from "./lib/surface_plot";
 
 type Model = AnyModel<DescentModel>;
 
@@ -577,9 +577,7 @@ class DescentView {
     const message = parseServerMessage(content);
     if (message === null) return;
     if (message.type === "runs") this.runsMessage(message, buffers);
-    else if (message.type === "error" && message.request === "runs" && replyIsFor(message, this.runsRequester.clientId) !== false) {
-      this.runsRequester.accept(message.seq); // ours, or from a Python that does not echo client ids
-    }
+    else if (message.type === "error" && message.request === "runs") this.runsRequester.acceptOwn(message);
   }
 
   private runsMessage(reply: RunsReply, buffers: readonly BinaryLike[]): void {

@@ -11,7 +11,7 @@
 import { asFloat32, type BinaryLike, decodeMessageArray } from "./lib/arrays";
 import { createHandle, type Handle, KNOB_RADIUS } from "./lib/drag";
 import { htmlElement, svgElement } from "./lib/dom";
-import { Requester } from "./lib/flow";
+import { replyIsFor, Requester } from "./lib/flow";
 import { formatNumber } from "./lib/format";
 import { bilinear, symmetricEigen2 } from "./lib/math";
 import {
@@ -25,7 +25,7 @@ import {
   type RenderProps,
   type SurfaceModel,
 } from "./lib/protocol";
-import { replyIsFor, SurfacePlot } from "./lib/surface_plot";
+import { SurfacePlot } from "./lib/surface_plot";
 import { sharedState } from "./lib/shared";
 
 type Model = AnyModel<SurfaceModel>;
@@ -182,9 +182,7 @@ class SurfaceView {
     const message = parseServerMessage(content);
     if (message === null) return;
     if (message.type === "probe") this.probeReply(message, buffers);
-    else if (message.type === "error" && message.request === "probe" && replyIsFor(message, this.probeRequester.clientId) !== false) {
-      this.probeRequester.accept(message.seq); // ours, or from a Python that does not echo client ids
-    }
+    else if (message.type === "error" && message.request === "probe") this.probeRequester.acceptOwn(message);
   }
 
   private probeReply(reply: ProbeReply, buffers: readonly BinaryLike[]): void {

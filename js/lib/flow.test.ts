@@ -209,4 +209,16 @@ describe("Requester", () => {
     expect(sent).toEqual([{ type: "probe", seq: 1, quiet: true, x: 1, y: 2, client: "view-1" }]);
     expect(requester.clientId).toBe("view-1");
   });
+
+  it("acceptOwn frees the slot for its own or an unnamed reply, not for another view's", () => {
+    const sent: Request<Probe>[] = [];
+    const requester = new Requester<Probe>({ type: "probe", send: (m) => sent.push(m), client: "me" });
+    requester.request({ x: 1, y: 0 });
+    expect(requester.acceptOwn({ seq: 1, client: "another" })).toBe(false);
+    expect(requester.busy).toBe(true);
+    expect(requester.acceptOwn({ seq: 1, client: "me" })).toBe(true);
+    requester.request({ x: 2, y: 0 });
+    expect(requester.acceptOwn({ seq: 2 })).toBe(true); // an older Python names no client
+    expect(requester.busy).toBe(false);
+  });
 });

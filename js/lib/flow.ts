@@ -35,6 +35,16 @@ export interface RequesterOptions<P extends object> {
 }
 
 export const DEFAULT_TIMEOUT_MS = 5000;
+
+/**
+ * Is this reply for a request of the view with id `client`? Replies of older Pythons carry no `client`: then
+ * only the seq (and the payload) can tell, and the caller decides (undefined).
+ */
+export function replyIsFor(content: unknown, client: string): boolean | undefined {
+  if (typeof content !== "object" || content === null) return undefined;
+  const echoed = (content as Record<string, unknown>).client;
+  return typeof echoed === "string" ? echoed === client : undefined;
+}
 const RECENT_LIMIT = 64;
 
 export class Requester<P extends object> {
@@ -78,6 +88,11 @@ export class Requester<P extends object> {
     if (seq < this.newestAccepted) return false;
     this.newestAccepted = seq;
     return true;
+  }
+
+  /** `accept` for an ack or error reply, unless it names another view's client (then false, nothing freed). */
+  acceptOwn(reply: { seq: number; client?: unknown }): boolean {
+    return replyIsFor(reply, this.clientId) !== false && this.accept(reply.seq);
   }
 
   /** True while a request is in flight or waiting to be sent. */

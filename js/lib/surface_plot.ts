@@ -90,16 +90,6 @@ export function newClientId(kind: string, id: number): string {
   return `${kind}-${id}-${Math.random().toString(36).slice(2, 10)}`;
 }
 
-/**
- * Is this reply for a request of the view with id `client`? Replies of older Pythons carry no `client`: then
- * only the seq (and the payload) can tell, and the caller decides (undefined).
- */
-export function replyIsFor(content: unknown, client: string): boolean | undefined {
-  if (typeof content !== "object" || content === null) return undefined;
-  const echoed = (content as Record<string, unknown>).client;
-  return typeof echoed === "string" ? echoed === client : undefined;
-}
-
 function isViewAck(content: unknown): content is { seq: number } {
   if (typeof content !== "object" || content === null) return false;
   const message = content as Record<string, unknown>;
@@ -223,9 +213,8 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
     this.onModel("x_range", () => this.modelWindowChanged());
     this.onModel("y_range", () => this.modelWindowChanged());
     this.onEvent("msg:custom", ((content: unknown, buffers?: readonly BinaryLike[]) => {
-      if (isViewAck(content)) {
-        if (replyIsFor(content, this.clientId) !== false) this.viewRequester.accept(content.seq);
-      } else this.options.onMessage(content, buffers ?? []);
+      if (isViewAck(content)) this.viewRequester.acceptOwn(content);
+      else this.options.onMessage(content, buffers ?? []);
     }) as (...args: never[]) => void);
     this.observeSize();
     // The canvas holds theme colours (background, plot backdrop, colorbar border): redraw it on a new theme.
