@@ -9,10 +9,11 @@ import widget from "./surface";
 /** The fake model, plus what Python would answer. */
 class FakeModel extends BaseFakeModel<SurfaceModel> {
   /** Python's answer to a probe request for f = x^2 + y^2. */
-  replyProbe(seq: number, x: number, y: number): void {
+  replyProbe(seq: number, x: number, y: number, client?: string): void {
     const big = new ArrayBuffer(40);
     new Float32Array(big, 4, 6).set([x * x + y * y, 2 * x, 2 * y, 2, 0, 2]);
-    this.emit("msg:custom", { type: "probe", seq, x, y, result: { buffer: 0, dtype: "float32", shape: [6] } }, [new DataView(big, 4, 24)]);
+    const content = { type: "probe", seq, x, y, result: { buffer: 0, dtype: "float32", shape: [6] }, ...(client === undefined ? {} : { client }) };
+    this.emit("msg:custom", content, [new DataView(big, 4, 24)]);
   }
 }
 
@@ -124,7 +125,7 @@ describe("LossSurface view", () => {
   it("asks for the exact reading at the start (with its client id) and draws it as soon as it arrives", async () => {
     const model = makeModel();
     const { root, frames } = mount(model);
-    expect(model.sent).toEqual([{ type: "probe", seq: 1, quiet: true, x: 0.5, y: 1, client: expect.stringMatching(/^surface-/) }]);
+    expect(model.sent).toEqual([{ type: "probe", seq: 1, quiet: true, x: 0.5, y: 1, fetch: true, client: expect.stringMatching(/^surface-/) }]);
     expect(root.dataset.exactSeq).toBeUndefined();
     model.replyProbe(1, 0.5, 1);
     // Drawn in the message handler: the frame that follows shows it.
@@ -241,6 +242,25 @@ describe("LossSurface view", () => {
     model.replyProbe(1, -1, 0.25);
     expect(handle.getAttribute("aria-valuetext")).toBe("x = -1, y = 0.25");
     expect(frames.at(-1)).toMatchObject({ kind: "exact", x: -1, y: 0.25 });
+  });
+
+  it("moves the probe to where Python answers its first request (Python set it after the view rendered)", () => {
+    const model = makeModel();
+    const { handle, root } = mount(model);
+    model.replyProbe(1, -1, 0.25, model.sent[0]!.client as string); // Python's probe, not the (0.5, 1) rendered
+    expect(handle.getAttribute("aria-valuetext")).toBe("x = -1, y = 0.25");
+    expect(root.dataset.exactX).toBe("-1");
+  });
+
+  it("keeps the user's move when the answer to its first request comes after the user moved the probe", () => {
+    const model = makeModel();
+    const { handle } = mount(model);
+    handle.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowRight", bubbles: true }));
+    const moved = handle.getAttribute("aria-valuetext");
+    expect(moved).not.toBe("x = 0.5, y = 1");
+    model.replyProbe(1, -1, 0.25, model.sent[0]!.client as string); // answers the fetch; the key move was waiting
+    expect(handle.getAttribute("aria-valuetext")).toBe(moved);
+    expect(model.sent.at(-1)).not.toHaveProperty("fetch");
   });
 
   it("zooms locally at once, sends a view request, and ignores echoes of older windows", () => {

@@ -147,8 +147,8 @@ class SurfaceView {
     plot.start();
     this.provisional = this.provisionalReading();
     this.drawProbe(true);
-    // Ask for the exact reading at the initial position.
-    this.probeRequester.request({ x: this.handle.position()[0], y: this.handle.position()[1] });
+    // Ask for the exact reading; Python may have moved the probe since this view's state was sent.
+    this.probeRequester.request({ ...this.handlePayload(), fetch: true });
   }
 
   destroy(): void {
@@ -163,7 +163,7 @@ class SurfaceView {
     const on = Boolean(this.model.get("show_hessian"));
     this.hessianBox.checked = on;
     // Exact readings taken with the Hessian off carry NaNs there: ask again.
-    if (on) this.probeRequester.request(this.handlePayload());
+    if (on) this.probeRequester.request({ ...this.handlePayload(), fetch: true });
     this.plot.invalidate("overlay");
   }
 
@@ -199,12 +199,14 @@ class SurfaceView {
       return;
     }
     const [hx, hy] = this.handle.position();
-    if (!ours && !this.plot.samePosition(reply.x, reply.y, hx, hy)) {
-      // A move made by Python (or another view of this model) is followed when the user is not moving the
-      // probe here; otherwise it is ignored.
-      if (this.handle.dragging() || this.probeRequester.busy) return;
-      this.handle.setPosition(reply.x, reply.y);
-      this.provisional = null;
+    if ((!ours || asked?.fetch) && !this.plot.samePosition(reply.x, reply.y, hx, hy)) {
+      // Python's probe (moved by user code, another view, or found by a fetch) is followed when the user is
+      // not moving the probe here; otherwise another's reply is ignored, and our own is drawn where it was.
+      const idle = !this.handle.dragging() && !this.probeRequester.busy;
+      if (idle) {
+        this.handle.setPosition(reply.x, reply.y);
+        this.provisional = null;
+      } else if (!ours) return;
     }
     // Every reply of ours is exact for where it was computed: draw it now, solid, even if the handle has
     // moved on (the provisional arrow stays at the handle). This frame then shows it.

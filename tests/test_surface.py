@@ -78,6 +78,17 @@ def test_python_probe_change_is_sent_to_the_page(page):
     assert np.frombuffer(buffers[0], np.float32)[0] == pytest.approx(1.0)
 
 
+def test_a_views_first_request_asks_and_never_undoes_a_probe_python_set_later(page):
+    # Run All: the view renders with probe (0.5, -0.5) in its state, the next cell moves the probe, and
+    # only then does the view's first request arrive. Python's assignment must win.
+    page.widget.probe = (1.0, 1.0)
+    reply = page.request("probe", x=0.5, y=-0.5, fetch=True)
+    assert page.widget.probe == (1.0, 1.0)
+    assert (reply["x"], reply["y"]) == (1.0, 1.0) and page.widget.value == pytest.approx(1.0)
+    page.request("probe", x=0.5, y=-0.5)  # a move of the page's own is taken
+    assert page.widget.probe == (0.5, -0.5)
+
+
 def test_bad_request_values_get_an_error_reply_and_banner_then_recover(page):
     reply = page.request("probe", x=float("nan"), y=0.0)
     assert reply["type"] == "error" and "finite" in reply["message"]

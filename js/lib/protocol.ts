@@ -69,6 +69,11 @@ export interface DescentModel extends SurfaceModel {
 export interface ProbeRequest {
   x: number;
   y: number;
+  /**
+   * A question, not a move: Python answers at its own probe and moves nothing. A view asks so on render, so
+   * that a probe Python set after the view's state was sent (Run All) is not undone by the page.
+   */
+  fetch?: true;
 }
 
 export interface ViewRequest {

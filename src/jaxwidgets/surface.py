@@ -227,8 +227,10 @@ class LossSurface(JaxWidget):
     _probe_set_by_page = False
 
     def _handle_probe(self, content: dict[str, Any]) -> Reply:
-        x, y = finite_number(content, "x"), finite_number(content, "y")
         self._last_probe_seq = content["seq"]
+        if content.get("fetch") is True:  # the page asks where the probe is (on render): Python's value wins
+            return self._evaluate_probe()
+        x, y = finite_number(content, "x"), finite_number(content, "y")
         with self._from_page(probe=(x, y)):
             self._probe_set_by_page = True
             try:
