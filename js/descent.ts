@@ -825,7 +825,7 @@ function setIfChanged<E extends HTMLElement, K extends "value" | "textContent">(
   if (element[key] !== value) (element as Record<K, unknown>)[key] = value;
 }
 
-export function render({ model, el }: RenderProps<DescentModel>): () => void {
+function render({ model, el }: RenderProps<DescentModel>): () => void {
   const view = new DescentView(model, el);
   return () => view.destroy();
 }

@@ -1183,7 +1183,7 @@ function transposedImage(d: Density, doc: Document): HTMLCanvasElement | null {
   return image;
 }
 
-export function render({ model, el }: RenderProps<PosteriorModel>): () => void {
+function render({ model, el }: RenderProps<PosteriorModel>): () => void {
   const view = new PosteriorView(model, el);
   return () => view.destroy();
 }

@@ -430,7 +430,7 @@ function exactReading(reply: ProbeReply, result: Float32Array): ProbeReading {
   };
 }
 
-export function render({ model, el }: RenderProps<SurfaceModel>): () => void {
+function render({ model, el }: RenderProps<SurfaceModel>): () => void {
   const view = new SurfaceView(model, el);
   return () => view.destroy();
 }

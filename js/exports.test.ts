@@ -1,0 +1,22 @@
+// @vitest-environment jsdom
+/**
+ * Every widget bundle has the module shape anywidget documents: `export default { render }` (and
+ * `initialize` where needed), and no named `render` export. anywidget (0.9+) checks `mod.render` first and,
+ * when it is there, logs "Direct export of a 'render' will likely be deprecated" for every view.
+ */
+import { describe, expect, it } from "vitest";
+import * as descent from "./descent";
+import * as posterior from "./posterior";
+import * as surface from "./surface";
+
+describe.each([
+  ["surface", surface],
+  ["descent", descent],
+  ["posterior", posterior],
+] as const)("%s entry module", (_name, module) => {
+  it("exports render only through its default export", () => {
+    expect(Object.keys(module)).not.toContain("render");
+    expect(Object.keys(module)).not.toContain("initialize");
+    expect(typeof module.default.render).toBe("function");
+  });
+});
