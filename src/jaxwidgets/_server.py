@@ -43,7 +43,7 @@ def fast_connection(base: Any) -> type:
     """A subclass of the websocket connection class ``base`` with Nagle off and quiet requests unannounced."""
     relays_zmq = _relays_zmq(base)
 
-    class FastConnection(base):
+    class FastConnection(base):  # type: ignore[misc]  # jupyter_server's class is untyped (Any)
         _jaxwidgets = True
 
         async def connect(self) -> Any:
@@ -103,7 +103,7 @@ def quiet_request_id(ws_message: str | bytes, v1: bool = True) -> str | None:
         else:
             from jupyter_server.services.kernels.connection.base import deserialize_msg_from_ws_v1
 
-            channel, parts = deserialize_msg_from_ws_v1(ws_message)
+            channel, parts = deserialize_msg_from_ws_v1(ws_message)  # type: ignore[no-untyped-call]
             if channel != "shell" or len(parts) < 4 or b'"quiet"' not in parts[3]:
                 return None
             header, content = json.loads(parts[0]), json.loads(parts[3])

@@ -65,7 +65,8 @@ def slice_function(
     def sliced(fixed_leaves: list[jax.Array], x: jax.Array, y: jax.Array) -> jax.Array:
         varied = list(fixed_leaves)
         varied[indices[0]], varied[indices[1]] = x, y
-        return f(jax.tree_util.tree_unflatten(treedef, varied))
+        result: jax.Array = f(jax.tree_util.tree_unflatten(treedef, varied))
+        return result
 
     return SlicedFunction(sliced, fixed, f"f(params) over {axes[0]}, {axes[1]}")
 
@@ -83,7 +84,7 @@ def _key_name(key: Any) -> str:
     if isinstance(key, DictKey):
         return str(key.key)
     if isinstance(key, GetAttrKey):
-        return key.name
+        return str(key.name)
     if isinstance(key, SequenceKey):
         return str(key.idx)
     return str(key)
@@ -106,7 +107,7 @@ def check_scalar_output(sliced: SlicedFunction) -> None:
     ...
     jaxwidgets.kernels.function.FunctionError: f(x, y) must return a scalar, but returned shape (2,): ...
     """
-    scalar = jax.ShapeDtypeStruct((), jnp.float32)
+    scalar = jax.ShapeDtypeStruct((), jnp.float32)  # type: ignore[no-untyped-call]
     try:
         out = jax.eval_shape(sliced.f, sliced.params, scalar, scalar)
     except Exception as exc:
