@@ -3,6 +3,8 @@
  * widget reads well in Lab (light and dark), Notebook 7, VS Code, Colab and marimo alike.
  */
 
+import { CONTROLS_STYLE } from "./controls";
+
 /** One place for every themed value the widget uses: `var(--jp-..., fallback)`. */
 export const THEME = {
   font: "var(--jp-ui-font-family, system-ui, -apple-system, 'Segoe UI', sans-serif)",
@@ -129,6 +131,7 @@ export const STYLE = `
 .jaxwidgets-descent .loss-chart { position: relative; margin-top: 6px; }
 .jaxwidgets-descent .loss-chart svg { position: absolute; left: 0; top: 0; overflow: visible; }
 .jaxwidgets-descent .step-marker { stroke: ${THEME.text}; stroke-width: 1; stroke-dasharray: 3 2; }
+${CONTROLS_STYLE(THEME.accent, THEME.text, THEME.panel, THEME.border)}
 .jaxwidgets.disconnected { cursor: not-allowed; }
 .jaxwidgets.disconnected > :not(.jaxwidgets-disconnected) { filter: grayscale(1); opacity: 0.45; pointer-events: none; }
 .jaxwidgets .jaxwidgets-disconnected { font-family: inherit; font-size: 1em; font-weight: 600; cursor: auto; }
