@@ -431,7 +431,7 @@ class Posterior(JaxWidget):
         names = sorted(latent, key=self.sites.index) if set(latent) <= set(self.sites) else sorted(latent)
         kwargs = self._model_kwargs
 
-        def log_p(model_args: Any, x: jax.Array, y: jax.Array) -> jax.Array:
+        def log_p(model_args: Any, x: jax.Array, y: jax.Array) -> Any:  # a scalar jax.Array
             return log_density(model, model_args, kwargs, {names[0]: x, names[1]: y})[0]
 
         return names, make_grid_kernel(log_p)
@@ -565,7 +565,7 @@ class _CurveKernel:
         self.count = count
         self._curves = jax.jit(jax.vmap(curve, in_axes=(0, None)))
 
-    def __call__(self, draws: dict[str, np.ndarray], x: np.ndarray) -> jax.Array:
+    def __call__(self, draws: dict[str, np.ndarray], x: np.ndarray) -> Any:  # (count, len(x)) jax.Array
         return self._curves(draws, x)
 
 

@@ -17,7 +17,11 @@ import numpy as np
 from numpyro.infer import HMC, NUTS
 from numpyro.infer.util import potential_energy
 
+from . import numpyro_threads
 from .function import FunctionError, explain_exception
+
+# Widgets trace models in worker threads while the user's NumPyro code runs: each thread gets its own stack.
+numpyro_threads.install()
 
 # Vector sites up to this size are shown element by element ("w[0]", "w[1]", ...); larger ones are skipped.
 MAX_SITE_SIZE = 16
@@ -147,7 +151,7 @@ class StreamingSampler:
         return jnp.stack(columns, axis=-1).astype(jnp.float32)
 
     def _restart_impl(self, first: Any, state: Any, model_args: tuple[Any, ...]) -> Any:
-        def energy(z: Any) -> jax.Array:
+        def energy(z: Any) -> Any:  # a scalar jax.Array
             return potential_energy(self.model, model_args, self.model_kwargs, z)
 
         value, gradient = jax.vmap(jax.value_and_grad(energy))(state.z)
