@@ -341,6 +341,51 @@ describe("Posterior view", () => {
     expect(panel.hidden).toBe(false);
   });
 
+  it("draws the predictive curves over the data, which is thinned for display and drawn faint", async () => {
+    // Records each call on the predictive canvas with the globalAlpha it was made with.
+    const calls: { name: string; alpha: number }[] = [];
+    const state: Record<string | symbol, unknown> = { globalAlpha: 1 };
+    const ctx = new Proxy(state, {
+      get: (target, key) => (key in target ? target[key] : (..._args: unknown[]) => void calls.push({ name: String(key), alpha: target.globalAlpha as number })),
+      set: (target, key, value) => ((target[key] = value), true),
+    });
+    vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockImplementation(function (this: HTMLCanvasElement) {
+      return this.classList.contains("predictive") ? (ctx as unknown as CanvasRenderingContext2D) : null;
+    } as never);
+    const model = makeModel();
+    const { el } = mount(model);
+    model.replay(1, 1, 0);
+    const n = 20_000; // the posterior notebook's data
+    const dataX = new Float32Array(n).map((_, i) => -3 + (6 * i) / n);
+    const dataY = new Float32Array(n).map((_, i) => Math.sin(i));
+    model.set("_data", {
+      x: { view: new DataView(dataX.buffer), dtype: "float32", shape: [n] },
+      y: { view: new DataView(dataY.buffer), dtype: "float32", shape: [n] },
+      kind: "points",
+    });
+    const k = 30;
+    const x = new Float32Array([-3, 0, 3]);
+    const curves = new Float32Array(3 * k).map((_, i) => i % 3);
+    model.custom(
+      { type: "curves", run: 1, x: { buffer: 0, dtype: "float32", shape: [3] }, curves: { buffer: 1, dtype: "float32", shape: [k, 3] } },
+      [new DataView(x.buffer), new DataView(curves.buffer)],
+    );
+    await nextFrame();
+    const names = calls.map((c) => c.name);
+    const dots = names.filter((name) => name === "arc" || name === "fillRect").length;
+    const firstCurve = calls.findIndex((c) => c.name === "lineTo");
+    const lastDot = names.lastIndexOf("arc");
+    expect(firstCurve).toBeGreaterThan(0);
+    expect(lastDot).toBeLessThan(firstCurve); // the data lies under the curves
+    expect(dots).toBeLessThanOrEqual(2_500); // at most a few thousand dots stand for 20,000 points
+    expect(dots).toBeGreaterThanOrEqual(1_000);
+    const strokes = calls.filter((c) => c.name === "stroke");
+    expect(strokes.length).toBe(k);
+    for (const stroke of strokes) expect(stroke.alpha).toBeGreaterThanOrEqual(0.3); // each curve visible
+    const dotFills = calls.slice(0, firstCurve).filter((c) => c.name === "fill");
+    for (const fill of dotFills) expect(fill.alpha).toBeLessThanOrEqual(0.5); // the dots faint
+  });
+
   it("draws contours of the density under the pair plot when it is for the pair shown", async () => {
     const model = makeModel();
     const { el } = mount(model);

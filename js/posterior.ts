@@ -16,7 +16,7 @@ import { type ContourLevel, contourLevels, gridToPixel, levelPath } from "./lib/
 import { ControlQueue } from "./lib/control_queue";
 import { clear, htmlElement, observeWidth, svgElement } from "./lib/dom";
 import { Ink } from "./lib/ink";
-import { type DrawBlock, DrawStore, histogram, padded, union } from "./lib/draws";
+import { type DrawBlock, DrawStore, histogram, padded, predictiveStyle, union } from "./lib/draws";
 import { Requester } from "./lib/flow";
 import { formatNumber } from "./lib/format";
 import { drawHeatmap, gridImage } from "./lib/heatmap";
@@ -1068,10 +1068,29 @@ class PosteriorView {
       }
       ctx.globalAlpha = 1;
     }
+    // The data first and faint, thinned for display; the curves over it (lib/draws.ts predictiveStyle).
+    const style = predictiveStyle(data?.kind === "points" && data.y ? Math.min(data.x.length, data.y.length) : 0, curves?.k ?? 0);
+    if (data?.kind === "points" && data.y) {
+      ctx.fillStyle = theme.text;
+      ctx.globalAlpha = style.dotAlpha;
+      const n = Math.min(data.x.length, data.y.length);
+      const r = style.dotRadius;
+      ctx.beginPath();
+      for (let i = 0; i < n; i += style.stride) {
+        const px = scales.x(data.x[i]!);
+        const py = scales.y(data.y[i]!);
+        if (!(Number.isFinite(px) && Number.isFinite(py))) continue;
+        ctx.moveTo(px + r, py);
+        ctx.arc(px, py, r, 0, 2 * Math.PI);
+      }
+      ctx.fill();
+      ctx.globalAlpha = 1;
+    }
     if (curves) {
       ctx.strokeStyle = resolveColor(this.root, "--jp-brand-color1", "#1976d2");
-      ctx.globalAlpha = Math.max(0.08, Math.min(0.5, 4 / Math.max(1, curves.k)));
-      ctx.lineWidth = 1.2;
+      ctx.globalAlpha = style.curveAlpha;
+      ctx.lineWidth = 1.6;
+      ctx.lineJoin = "round";
       for (let j = 0; j < curves.k; j++) {
         ctx.beginPath();
         let started = false;
@@ -1089,21 +1108,6 @@ class PosteriorView {
         ctx.stroke();
       }
       ctx.globalAlpha = 1;
-    }
-    if (data?.kind === "points" && data.y) {
-      ctx.fillStyle = theme.text;
-      ctx.strokeStyle = resolveColor(this.root, "--jp-layout-color0", "#fff");
-      ctx.lineWidth = 1;
-      const n = Math.min(data.x.length, data.y.length);
-      for (let i = 0; i < n; i++) {
-        const px = scales.x(data.x[i]!);
-        const py = scales.y(data.y[i]!);
-        if (!(Number.isFinite(px) && Number.isFinite(py))) continue;
-        ctx.beginPath();
-        ctx.arc(px, py, 3, 0, 2 * Math.PI);
-        ctx.fill();
-        ctx.stroke();
-      }
     }
     ctx.restore();
   }

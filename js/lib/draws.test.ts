@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type DrawBlock, DrawStore, histogram, padded, union } from "./draws";
+import { type DrawBlock, DrawStore, histogram, MAX_DATA_DOTS, padded, predictiveStyle, union } from "./draws";
 
 /** chains x count x sites draws with value 1000 * chain + 10 * (offset + i) + site. */
 function block(run: number, offset: number, count: number, chains = 2, sites = 3, divergentAt: number[] = []): DrawBlock {
@@ -91,5 +91,18 @@ describe("helpers", () => {
     expect(padded([2, 2])).toEqual([1.5, 2.5]);
     expect(union(null, [1, 2])).toEqual([1, 2]);
     expect(union([0, 1], [0.5, 3])).toEqual([0, 3]);
+  });
+
+  it("predictiveStyle thins many data points to faint dots and keeps every curve visible", () => {
+    const many = predictiveStyle(20_000, 30);
+    expect(many.stride).toBe(10);
+    expect(Math.ceil(20_000 / many.stride)).toBeLessThanOrEqual(MAX_DATA_DOTS);
+    expect(many.dotAlpha).toBeLessThan(many.curveAlpha);
+    expect(many.curveAlpha).toBeGreaterThanOrEqual(0.3);
+    const few = predictiveStyle(40, 300);
+    expect(few.stride).toBe(1);
+    expect(few.dotRadius).toBeGreaterThan(many.dotRadius);
+    expect(few.curveAlpha).toBe(0.35);
+    expect(predictiveStyle(0, 1).curveAlpha).toBe(0.8);
   });
 });

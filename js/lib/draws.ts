@@ -226,3 +226,31 @@ export function union(a: readonly [number, number] | null, b: readonly [number, 
   if (!b) return [a[0], a[1]];
   return [Math.min(a[0], b[0]), Math.max(a[1], b[1])];
 }
+
+/** Data points the predictive panel draws at most: every k-th point above that (the spread stays). */
+export const MAX_DATA_DOTS = 2000;
+
+export interface PredictiveStyle {
+  /** Draw data point 0, stride, 2 * stride, ... */
+  stride: number;
+  dotRadius: number;
+  dotAlpha: number;
+  curveAlpha: number;
+}
+
+/**
+ * How the predictive panel shows `points` data points under `curves` posterior curves so that the curves stay
+ * visible: the data beneath, thinned to at most MAX_DATA_DOTS small faint dots (20,000 opaque dots hid every
+ * curve), and each curve strong enough to read on its own however many are drawn.
+ */
+export function predictiveStyle(points: number, curves: number): PredictiveStyle {
+  const stride = Math.max(1, Math.ceil(points / MAX_DATA_DOTS));
+  const shown = Math.ceil(points / stride);
+  const crowded = shown > 400;
+  return {
+    stride,
+    dotRadius: crowded ? 1.4 : 2.5,
+    dotAlpha: crowded ? 0.25 : 0.5,
+    curveAlpha: Math.max(0.35, Math.min(0.8, 10 / Math.max(1, curves))),
+  };
+}
