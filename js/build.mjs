@@ -3,17 +3,28 @@
 import * as esbuild from "esbuild";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const outdir = resolve(here, "../src/jaxwidgets/static");
 
-/** One entry per widget: js/<name>.ts -> src/jaxwidgets/static/<name>.js. Add new widgets here. */
-const WIDGETS = ["surface", "descent", "posterior"];
+/**
+ * Every widget is an entry: a folder js/<widget>/ with an index.ts (lib/ is the shared parts, not a widget),
+ * or a module js/<widget>.ts. Each becomes src/jaxwidgets/static/<widget>.js; nothing to register here.
+ */
+function widgetEntries(dir = here) {
+  const entries = [];
+  for (const item of readdirSync(dir, { withFileTypes: true })) {
+    if (item.isDirectory() && item.name !== "lib" && existsSync(resolve(dir, item.name, "index.ts"))) {
+      entries.push({ in: resolve(dir, item.name, "index.ts"), out: item.name });
+    } else if (item.isFile() && item.name.endsWith(".ts") && !item.name.endsWith(".test.ts")) {
+      entries.push({ in: resolve(dir, item.name), out: item.name.slice(0, -3) });
+    }
+  }
+  return entries.sort((a, b) => a.out.localeCompare(b.out));
+}
 
-const entryPoints = WIDGETS.map((name) => ({ in: resolve(here, `${name}.ts`), out: name })).filter((entry) =>
-  existsSync(entry.in),
-);
+const entryPoints = widgetEntries();
 
 const options = {
   entryPoints,

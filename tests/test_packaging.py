@@ -8,7 +8,10 @@ import subprocess
 import sys
 import zipfile
 
+import anywidget
 import pytest
+
+import jaxwidgets
 
 ROOT = pathlib.Path(__file__).parents[1]
 
@@ -52,5 +55,18 @@ def test_the_wheel_carries_the_licence_and_the_bundles(built_clone: Built) -> No
     _, wheel = built_clone
     names = zipfile.ZipFile(wheel).namelist()
     assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names), names
-    for widget in ("surface", "descent", "posterior"):
-        assert f"jaxwidgets/static/{widget}.js" in names
+    for bundle in _registered_bundles():
+        assert f"jaxwidgets/static/{bundle}" in names
+
+
+def _registered_bundles() -> list[str]:
+    """The bundle of every widget the package exports (the build finds the entries itself)."""
+    widgets = [getattr(jaxwidgets, name) for name in jaxwidgets.__all__]
+    # Twins: the widget in jaxwidgets/<name>.py has its front end in js/<name>/, bundled as static/<name>.js.
+    bundles = [
+        widget.__module__.rsplit(".", 1)[-1] + ".js"
+        for widget in widgets
+        if isinstance(widget, type) and issubclass(widget, anywidget.AnyWidget)
+    ]
+    assert len(bundles) >= 3, bundles
+    return bundles

@@ -2,9 +2,6 @@
 
 >>> import jaxwidgets
 >>> surface = jaxwidgets.LossSurface(lambda x, y: x**2 + y**2, x=(-2, 2), y=(-2, 2), resolution=20)
-
-The widgets are imported on first use, so that the Jupyter server can load this package's server extension
-(``_server.py``) without importing JAX.
 """
 
 from __future__ import annotations
@@ -13,19 +10,9 @@ import importlib
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from .descent import Descent
-    from .kernels import FunctionError, count_compiles
-    from .posterior import Posterior
-    from .surface import LossSurface
-
-try:
-    __version__ = version("jaxwidgets")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0"
-
-__all__ = ["Descent", "FunctionError", "LossSurface", "Posterior", "__version__", "count_compiles"]
-
+# The public names and the modules they live in: a new widget is one line here (and one below, for type
+# checkers). Its module is imported on first use, so that the Jupyter server can load this package's server
+# extension (``_server.py``) without importing JAX.
 _HOMES = {
     "Descent": ".descent",
     "FunctionError": ".kernels",
@@ -33,6 +20,20 @@ _HOMES = {
     "Posterior": ".posterior",
     "count_compiles": ".kernels",
 }
+
+if TYPE_CHECKING:
+    from .descent import Descent as Descent
+    from .kernels import FunctionError as FunctionError
+    from .kernels import count_compiles as count_compiles
+    from .posterior import Posterior as Posterior
+    from .surface import LossSurface as LossSurface
+
+try:
+    __version__ = version("jaxwidgets")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0"
+
+__all__ = [*_HOMES, "__version__"]
 
 
 def __getattr__(name: str) -> Any:
