@@ -10,6 +10,8 @@ Wire protocol (the TypeScript side is ``js/lib/flow.ts`` and ``js/lib/protocol.t
   or with ``{"type": "error", "seq": n, "request": kind, "message": ...}``. A ``client`` string in the
   request (a per-view id) is echoed in the reply (``""`` for messages Python sends unasked). The page
   keeps at most one request of a kind in flight and sends only the newest position when the reply comes.
+* Messages Python sends unasked (a trait set in Python, a sampler's chunk) go through ``push``: always with
+  ``client: ""`` and the newest page seq of their kind, always under the request lock.
 * ``error`` holds a readable message for the banner drawn at the top of the widget ("" when all is well).
 """
 
@@ -24,13 +26,43 @@ import uuid
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import anywidget
 import traitlets
 
 Reply = tuple[dict[str, Any], list[memoryview]]
-Handler = Callable[[dict[str, Any]], Reply]
+Handler = Callable[[Any, dict[str, Any]], Reply]
+_H = TypeVar("_H", bound=Handler)
+
+
+def handles(kind: str) -> Callable[[_H], _H]:
+    """Declare a method as the handler of the page's ``kind`` requests (the lane of that kind).
+
+    >>> class Echo(JaxWidget):
+    ...     @handles("echo")
+    ...     def _echo(self, content):
+    ...         return {"said": content.get("text")}, []
+    >>> Echo._request_handlers
+    {'echo': '_echo'}
+    """
+
+    def mark(method: _H) -> _H:
+        method._jaxwidgets_handles = kind  # type: ignore[attr-defined]
+        return method
+
+    return mark
+
+
+class Lane:
+    """One request kind's state: the newest page seq (Python's pushes carry it), and whether the traits
+    being set now came from the page (their observers must not push them back)."""
+
+    __slots__ = ("from_page", "seq")
+
+    def __init__(self) -> None:
+        self.seq = 0
+        self.from_page = False
 
 
 class RequestError(ValueError):
@@ -40,8 +72,8 @@ class RequestError(ValueError):
 class JaxWidget(anywidget.AnyWidget):
     """Base of all jaxwidgets: rejects unknown keyword arguments and routes page requests to handlers.
 
-    Subclasses list their request handlers in ``_request_handlers`` (message type -> method name); a
-    handler takes the validated message content and returns the reply's extra content and buffers.
+    A handler is a method marked ``@handles(kind)``; it takes the message content and returns the reply's
+    extra content and buffers, or raises RequestError. Subclasses inherit their bases' handlers.
     """
 
     error = traitlets.Unicode("", help="Why the last operation failed ('' when all is well).").tag(sync=True)
@@ -54,6 +86,17 @@ class JaxWidget(anywidget.AnyWidget):
 
     _request_handlers: ClassVar[dict[str, str]] = {}
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        handlers: dict[str, str] = {}
+        for klass in reversed(cls.__mro__):  # a subclass's handler of a kind wins over its base's
+            handlers.update(vars(klass).get("_request_handlers", {}))  # TRANSITIONAL: dicts not yet converted
+            for name, member in vars(klass).items():
+                kind = getattr(member, "_jaxwidgets_handles", None)
+                if isinstance(kind, str):
+                    handlers[kind] = name
+        cls._request_handlers = handlers
+
     def __init__(self, **kwargs: Any) -> None:
         unknown = sorted(name for name in kwargs if not self._is_public_trait(name))
         if unknown:
@@ -63,8 +106,9 @@ class JaxWidget(anywidget.AnyWidget):
                 f"valid ones are {', '.join(public)}"
             )
         self._request_error = False
-        # Requests are handled one at a time, even when several threads deliver them.
+        # Requests and pushes are handled one at a time, even when several threads deliver them.
         self._request_lock = threading.RLock()
+        self._lanes = {kind: Lane() for kind in self._request_handlers}
         super().__init__(**kwargs)
         self.on_msg(self._on_custom_message)
 
@@ -86,6 +130,7 @@ class JaxWidget(anywidget.AnyWidget):
             return  # malformed: no sequence number to answer
         handler_name = self._request_handlers[kind]
         client = _client_id(content)
+        self._lanes[kind].seq = seq
         try:
             extra, reply_buffers = getattr(self, handler_name)(content)
         except RequestError as exc:
@@ -102,11 +147,26 @@ class JaxWidget(anywidget.AnyWidget):
         reply = {"type": "error", "seq": seq, "client": client, "request": kind, "message": message}
         self.send(reply)
 
+    def _push(self, kind: str, content: dict[str, Any], buffers: Sequence[Any] = ()) -> None:
+        """Send a ``kind`` message Python was not asked for (from any thread): the newest page seq of its
+        lane and ``client: ""`` tell every view it is nobody's reply."""
+        with self._request_lock:
+            self.send({**content, "type": kind, "seq": self._lanes[kind].seq, "client": ""}, list(buffers))
+
+    def _set_by_page(self, kind: str) -> bool:
+        """Whether the traits changing now were set by a ``kind`` request (observers then push nothing)."""
+        return self._lanes[kind].from_page
+
     @contextmanager
-    def _from_page(self, **values: Any) -> Iterator[None]:
-        """Set traits to values that came from the page without sending them back (no echo)."""
-        with self._lock_property(**{name: _json_form(value) for name, value in values.items()}):
-            yield
+    def _from_page(self, kind: str = "", **values: Any) -> Iterator[None]:
+        """Set traits to values a ``kind`` request brought: not sent back (no echo), not pushed."""
+        lane = self._lanes.get(kind, Lane())  # TRANSITIONAL: callers not yet naming their lane
+        lane.from_page = True
+        try:
+            with self._lock_property(**{name: _json_form(value) for name, value in values.items()}):
+                yield
+        finally:
+            lane.from_page = False
 
 
 # Worker threads, each with the function that asks it to stop; at interpreter exit the running ones are

@@ -7,13 +7,22 @@ import pathlib
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import traitlets
 
 from ._arrays import array_to_json, pack_arrays
-from ._base import JaxWidget, Reply, RequestError, check_range, finite_number, finite_range, worker_thread
+from ._base import (
+    JaxWidget,
+    Reply,
+    RequestError,
+    check_range,
+    finite_number,
+    finite_range,
+    handles,
+    worker_thread,
+)
 from .kernels import (
     FunctionError,
     ProbeResult,
@@ -90,12 +99,6 @@ class LossSurface(JaxWidget):
     """
 
     _esm = pathlib.Path(__file__).parent / "static" / "surface.js"
-    _request_handlers: ClassVar[dict[str, str]] = {
-        "probe": "_handle_probe",
-        "view": "_handle_view",
-        "reset_view": "_reset_view",
-    }
-
     f = traitlets.Any(help="The function drawn; assign a new one to redraw (errors go to `error`).")
     x_range = _Range().tag(sync=True)
     y_range = _Range().tag(sync=True)
@@ -141,7 +144,6 @@ class LossSurface(JaxWidget):
         self._params, self._axes = params, axes
         self._lock = threading.Lock()
         self._generation = 0
-        self._last_probe_seq = 0
         self._worker: threading.Thread | None = None  # exists only while there is a surface to compute
         self._pending_surface: tuple[Any, ...] | None = None
         self._kernels: _Kernels | None = None
@@ -220,23 +222,16 @@ class LossSurface(JaxWidget):
 
     @traitlets.observe("probe")
     def _on_probe(self, _change: Any) -> None:
-        if self._kernels is not None and not self._probe_set_by_page:
-            with self._request_lock:
-                self._send_probe()
+        if self._kernels is not None and not self._set_by_page("probe"):
+            self._send_probe()
 
-    _probe_set_by_page = False
-
+    @handles("probe")
     def _handle_probe(self, content: dict[str, Any]) -> Reply:
-        self._last_probe_seq = content["seq"]
         if content.get("fetch") is True:  # the page asks where the probe is (on render): Python's value wins
             return self._evaluate_probe()
         x, y = finite_number(content, "x"), finite_number(content, "y")
-        with self._from_page(probe=(x, y)):
-            self._probe_set_by_page = True
-            try:
-                self.probe = (x, y)
-            finally:
-                self._probe_set_by_page = False
+        with self._from_page("probe", probe=(x, y)):
+            self.probe = (x, y)
         return self._evaluate_probe()
 
     def _evaluate_probe(self) -> Reply:
@@ -254,17 +249,20 @@ class LossSurface(JaxWidget):
         return {"x": x, "y": y, **records}, buffers
 
     def _send_probe(self) -> None:
-        """Answer a probe change made in Python as if it were the newest page request."""
-        extra, buffers = self._evaluate_probe()
-        self.send({"type": "probe", "seq": self._last_probe_seq, "client": "", **extra}, buffers)
+        """Push a probe change made in Python (from any thread) to every view."""
+        with self._request_lock:
+            extra, buffers = self._evaluate_probe()
+            self._push("probe", extra, buffers)
 
     # ---- the view and the surface -------------------------------------------------------------
 
+    @handles("view")
     def _handle_view(self, content: dict[str, Any]) -> Reply:
         x_range, y_range = finite_range(content, "x_range"), finite_range(content, "y_range")
         self._set_view(x_range, y_range, from_page=True)
         return {}, []
 
+    @handles("reset_view")
     def _reset_view(self, _content: dict[str, Any]) -> Reply:
         self._set_view(*self._home, from_page=False)
         return {}, []
@@ -275,7 +273,7 @@ class LossSurface(JaxWidget):
         self._view_batch = True
         try:
             if from_page:
-                with self._from_page(x_range=x_range, y_range=y_range):
+                with self._from_page("view", x_range=x_range, y_range=y_range):
                     self.x_range, self.y_range = x_range, y_range
             else:
                 self.x_range, self.y_range = x_range, y_range
