@@ -89,6 +89,7 @@ function makeModel(overrides: Partial<DescentModel> = {}): FakeModel {
     _surface: {},
     starts: [[1, 1]],
     optimizer_names: ["sgd", "momentum"],
+    optimizer_colors: { sgd: "#E69F00", momentum: "#56B4E9" },
     learning_rates: { sgd: 0.1, momentum: 0.1 },
     steps: 10,
     max_steps: 500,
@@ -331,6 +332,30 @@ describe("Descent view", () => {
     const third = model.runsRequests().at(-1)!;
     // The newest state wins, with both changes.
     expect(third).toMatchObject({ seq: 3, learning_rates: { sgd: 0.0316, momentum: 0.0316 }, steps: 50 });
+  });
+
+  it("draws each optimizer in the colour Python gives it (optimizer_colors), as loss_figure() does", async () => {
+    const strokes = (ctx: CanvasRenderingContext2D, calls: string[]): void => {
+      Object.defineProperty(ctx, "strokeStyle", { set: (v: string) => void calls.push(`strokeStyle=${v}`), get: () => "" });
+    };
+    const ink = recordingContext();
+    const chart = recordingContext();
+    strokes(ink.ctx, ink.calls);
+    strokes(chart.ctx, chart.calls);
+    vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockImplementation(function (this: HTMLCanvasElement) {
+      return this.classList.contains("descent-paths") ? ink.ctx : this.classList.contains("loss-lines") ? chart.ctx : null;
+    } as never);
+    const model = makeModel({ optimizer_colors: { sgd: "#123456", momentum: "#abcdef" } });
+    const { el } = mount(model);
+    model.replyRuns(1);
+    await nextFrame();
+    const swatches = [...el.querySelectorAll<HTMLElement>(".descent-legend .swatch")].map((s) => s.style.background);
+    expect(swatches).toEqual(["rgb(18, 52, 86)", "rgb(171, 205, 239)"]);
+    for (const calls of [ink.calls, chart.calls]) {
+      const colours = new Set(calls.filter((c) => c.startsWith("strokeStyle=#") && c !== "strokeStyle=#000")); // #000: halos
+      expect(colours).toEqual(new Set(["strokeStyle=#123456", "strokeStyle=#abcdef"]));
+    }
+    vi.restoreAllMocks();
   });
 
   it("labels divergence in the legend and cuts the path with a mark", async () => {

@@ -36,8 +36,11 @@ import { SurfacePlot } from "./lib/surface_plot";
 type Model = AnyModel<DescentModel>;
 
 export const MAX_STARTS = 8;
-/** Okabe-Ito: distinguishable with the common colour-vision deficiencies; a dark halo keeps them readable. */
-export const PALETTE = ["#E69F00", "#56B4E9", "#CC79A7", "#009E73", "#D55E00", "#0072B2", "#F0E442", "#FFFFFF"];
+/**
+ * An optimizer's colour comes from Python (`optimizer_colors`, from OPTIMIZER_COLORS in descent.py: the one
+ * source, which loss_figure() uses too); this grey only stands in for a name Python gave no colour.
+ */
+export const FALLBACK_COLOR = "#9E9E9E";
 /** Learning-rate slider range, log10. */
 export const LOG_RATE_RANGE: Pair = [-4, 0];
 /** Step markers drawn per path at most (every k-th step beyond that). */
@@ -54,8 +57,10 @@ export const STALE_FADE_MS = 300;
 /** Opacity of paths that do not answer the inputs shown (provisional). */
 const PROVISIONAL_OPACITY = 0.4;
 
-export function colorOf(index: number): string {
-  return PALETTE[index % PALETTE.length]!;
+/** The colour of optimizer `name` in the `optimizer_colors` trait. */
+export function optimizerColor(colors: Readonly<Record<string, string>> | undefined, name: string): string {
+  const color = colors?.[name];
+  return typeof color === "string" && color !== "" ? color : FALLBACK_COLOR;
 }
 
 export function startLabel(index: number): string {
@@ -151,7 +156,7 @@ export interface PathShape {
   end: Pair | null;
 }
 
-export function tracePaths(runs: Runs, toPixel: (x: number, y: number) => Pair): PathShape[] {
+export function tracePaths(runs: Runs, toPixel: (x: number, y: number) => Pair, colorOf: (name: string) => string): PathShape[] {
   const stride = Math.max(1, Math.ceil(runs.steps / MAX_MARKERS));
   return runs.starts.flatMap(([sx, sy], s) =>
     runs.names.map((optimizer, o) => {
@@ -168,7 +173,7 @@ export function tracePaths(runs: Runs, toPixel: (x: number, y: number) => Pair):
       }
       const n = points.length;
       const end: Pair | null = n > 0 ? [points[n - 2]!, points[n - 1]!] : cut !== null ? toPixel(sx, sy) : null;
-      return { optimizer, start: s, color: colorOf(o), steps: n / 2, line: thinPolyline(points), dots, cut, end };
+      return { optimizer, start: s, color: colorOf(optimizer), steps: n / 2, line: thinPolyline(points), dots, cut, end };
     }),
   );
 }
@@ -185,19 +190,19 @@ export interface StepShape {
  * (momentum trace, Adam's first moment), in other units than the step: drawn as the direction -velocity, as
  * long as the step itself. Arrows shorter than MIN_ARROW_PX are all scaled up by the same (nice) factor.
  */
-export function traceStep(runs: Runs, step: number, toPixel: (x: number, y: number) => Pair, perUnit: Pair): StepShape {
+export function traceStep(runs: Runs, step: number, toPixel: (x: number, y: number) => Pair, perUnit: Pair, colorOf: (name: string) => string): StepShape {
   const t = Math.min(step, runs.steps);
   const toPx = (d: Pair): Pair => [d[0] * perUnit[0], -d[1] * perUnit[1]];
   const arrows: StepShape["arrows"] = [];
   const markers: StepShape["markers"] = [];
   let longest = 0;
   runs.starts.forEach((_, s) => {
-    runs.names.forEach((_, o) => {
+    runs.names.forEach((name, o) => {
       const cut = divergedAt(runs, s, o);
       if (cut !== null && t >= cut) return;
       const [x, y] = positionAt(runs, s, o, t);
       if (!Number.isFinite(x) || !Number.isFinite(y)) return;
-      const color = colorOf(o);
+      const color = colorOf(name);
       const at = toPixel(x, y);
       markers.push({ color, at });
       if (t >= runs.steps) return;
@@ -686,7 +691,7 @@ class DescentView {
   }
 
   private drawRunsParts(): void {
-    this.shapes = this.runs ? tracePaths(this.runs, (x, y) => this.plot.toPixel(x, y)) : [];
+    this.shapes = this.runs ? tracePaths(this.runs, (x, y) => this.plot.toPixel(x, y), (name) => this.colorOf(name)) : [];
     this.paintInk();
     this.drawLegend();
     this.drawChart();
@@ -725,7 +730,7 @@ class DescentView {
    */
   private paintInk(): void {
     const runs = this.runs;
-    const step = runs ? traceStep(runs, this.step, (x, y) => this.plot.toPixel(x, y), [this.plot.pixelsPerUnit("x"), this.plot.pixelsPerUnit("y")]) : null;
+    const step = runs ? traceStep(runs, this.step, (x, y) => this.plot.toPixel(x, y), [this.plot.pixelsPerUnit("x"), this.plot.pixelsPerUnit("y")], (name) => this.colorOf(name)) : null;
     this.arrowScale = step?.scale ?? 1;
     // Provisional: the whole layer fades (as one, by the compositor) and the paths are dashed.
     const opacity = this.provisional ? String(PROVISIONAL_OPACITY) : "";
@@ -750,6 +755,10 @@ class DescentView {
     });
   }
 
+  private colorOf(name: string): string {
+    return optimizerColor(this.model.get("optimizer_colors"), name);
+  }
+
   private drawLegend(): void {
     const runs = this.runs;
     const key = runs ? runs.names.map((name, o) => `${name}:${runs.rates[name]}:${divergenceText(runs, o)}`).join("|") : "";
@@ -761,7 +770,7 @@ class DescentView {
       const entry = htmlElement("span", { class: "legend-entry" });
       entry.dataset.optimizer = name;
       const swatch = htmlElement("span", { class: "swatch" });
-      swatch.style.background = colorOf(o);
+      swatch.style.background = this.colorOf(name);
       const label = htmlElement("span", { class: "legend-name" }, name);
       entry.append(swatch, label);
       const rate = runs.rates[name];
@@ -781,7 +790,7 @@ class DescentView {
       this.chart.draw(width, this.steps, [], this.step);
       return;
     }
-    const series = runs.names.map((name, o) => ({ name, color: colorOf(o), values: lossesOf(runs, 0, o), cut: divergedAt(runs, 0, o) }));
+    const series = runs.names.map((name, o) => ({ name, color: this.colorOf(name), values: lossesOf(runs, 0, o), cut: divergedAt(runs, 0, o) }));
     this.chart.draw(width, runs.steps, series, this.step, this.holdingChart());
   }
 

@@ -112,6 +112,34 @@ def test_loss_figure_follows_the_widget(descent):
     assert [mark.labels[0] for mark in figure.marks] == ["sgd", "momentum", "adam"]
 
 
+def test_loss_figure_has_the_widgets_colours_and_a_legend(descent):
+    figure = descent.loss_figure()
+    # The widget draws with optimizer_colors (js/descent.ts follows the trait): the figure uses the same.
+    assert descent.optimizer_colors == {"sgd": "#E69F00", "momentum": "#56B4E9", "adam": "#CC79A7"}
+    assert descent.get_state()["optimizer_colors"] == descent.optimizer_colors  # synced to the page
+    assert [mark.colors for mark in figure.marks] == [
+        [descent.optimizer_colors[n]] for n in descent.optimizer_names
+    ]
+    assert all(mark.display_legend for mark in figure.marks)
+    y_axis = next(axis for axis in figure.axes if axis.orientation == "vertical")
+    offset = float(y_axis.label_offset.removesuffix("px"))
+    assert 48 <= offset < figure.fig_margin["left"] - 12  # clear of "1e+14", inside the figure
+
+
+def test_loss_figure_lines_end_where_the_widget_cuts_them(descent):
+    figure = descent.loss_figure()
+    descent.learning_rates = {"sgd": 0.6, "momentum": 0.01, "adam": 0.01}  # sgd leaves the view
+    cut = descent.diverged["sgd"]
+    assert cut is not None and 0 < cut < descent.steps
+    sgd, momentum = figure.marks[0], figure.marks[1]
+    # As the widget's chart: drawn up to the divergence step. No NaN at the end either (bqplot placed the
+    # line's end at "translate(x,undefined)", an error in the browser console).
+    assert len(sgd.x) == len(sgd.y) == cut
+    assert len(momentum.y) == descent.steps + 1
+    for mark in figure.marks:
+        assert np.isfinite(mark.y).all() and (mark.y > 0).all()
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [

@@ -58,6 +58,8 @@ export function hasSurface(state: SurfaceModel["_surface"] | null | undefined): 
 export interface DescentModel extends SurfaceModel {
   starts: Pair[];
   optimizer_names: string[];
+  /** Optimizer name -> CSS colour (Python's OPTIMIZER_COLORS): paths, legend and loss chart use it. */
+  optimizer_colors: Record<string, string>;
   learning_rates: Record<string, number>;
   steps: number;
   max_steps: number;

@@ -25,6 +25,11 @@ from .surface import LossSurface
 
 _MAX_STARTS = 8
 
+#: The colour of the i-th optimizer, in the widget (paths, legend, loss chart) and in ``loss_figure``: the
+#: Okabe-Ito palette, distinguishable with the common colour-vision deficiencies. The one source of these
+#: colours: Python sends them in the ``optimizer_colors`` trait and the page draws with what it gets.
+OPTIMIZER_COLORS = ("#E69F00", "#56B4E9", "#CC79A7", "#009E73", "#D55E00", "#0072B2", "#F0E442", "#FFFFFF")
+
 
 class _Computed(NamedTuple):
     """The last runs, for the inputs they were computed from (a new step count only slices them)."""
@@ -63,7 +68,7 @@ class Descent(LossSurface):
     ... )
     >>> descent.trajectories["sgd"].shape
     (301, 2)
-    >>> descent.trajectories["sgd"][-1].round(2).tolist()
+    >>> descent.trajectories["sgd"][-1].round(1).tolist()  # near the minimum at (-1, -1)
     [-1.0, -1.0]
     """
 
@@ -77,6 +82,9 @@ class Descent(LossSurface):
         traitlets.Tuple(traitlets.Float(), traitlets.Float()), help="Start points [(x, y), ...]."
     ).tag(sync=True, echo_update=False)
     optimizer_names = traitlets.List(traitlets.Unicode(), read_only=True).tag(sync=True)
+    optimizer_colors = traitlets.Dict(
+        read_only=True, help="Optimizer name -> CSS colour of its paths, legend entry and loss line."
+    ).tag(sync=True)
     learning_rates = traitlets.Dict(help="Optimizer name -> learning rate.").tag(sync=True, echo_update=False)
     steps = traitlets.Int(200, help="Steps shown.").tag(sync=True, echo_update=False)
     max_steps = traitlets.Int(500, read_only=True).tag(sync=True)
@@ -110,6 +118,7 @@ class Descent(LossSurface):
         self._max_steps_init = max_steps
         super().__init__(f, x, y, **kwargs)
         self.set_trait("optimizer_names", names)
+        self.set_trait("optimizer_colors", _colors_for(names))
         self.set_trait("max_steps", max_steps)
         with self.hold_trait_notifications():
             self.learning_rates = _rates_for(names, learning_rate)
@@ -315,38 +324,80 @@ class Descent(LossSurface):
     def loss_figure(self) -> Any:
         """A bqplot Figure of loss against step for each optimizer, following the widget live.
 
+        The lines have the widget's colours (``optimizer_colors``) and a legend, and end where the widget's
+        own chart ends them: at the step a run diverged (left the view or reached NaN/inf).
+
         >>> import jaxwidgets
         >>> d = jaxwidgets.Descent(lambda x, y: x**2 + y**2, start=(0.5, 0.5), resolution=8, steps=20)
-        >>> len(d.loss_figure().marks)
-        3
+        >>> figure = d.loss_figure()
+        >>> [(line.labels[0], line.colors[0]) for line in figure.marks]
+        [('sgd', '#E69F00'), ('momentum', '#56B4E9'), ('adam', '#CC79A7')]
         """
         import bqplot
+        import ipywidgets
 
-        x_scale, y_scale = bqplot.LinearScale(), bqplot.LogScale()
+        x_scale, y_scale = bqplot.LinearScale(min=0.0), bqplot.LogScale()
+        scales = {"x": x_scale, "y": y_scale}
         lines = [
-            bqplot.Lines(x=np.arange(0), y=np.zeros(0), scales={"x": x_scale, "y": y_scale}, labels=[name])
+            bqplot.Lines(
+                x=np.zeros(1),
+                y=np.ones(1),
+                scales=scales,
+                labels=[name],
+                colors=[self.optimizer_colors[name]],
+                stroke_width=2,
+                display_legend=True,
+            )
             for name in self.optimizer_names
         ]
-        colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
-        for index, line in enumerate(lines):
-            line.colors = [colors[index % len(colors)]]
 
         def follow(_change: Any = None) -> None:
-            losses = self.losses
+            losses, diverged = self.losses, self.diverged
             with ExitStack() as held:  # one update per line, not two
+                held.enter_context(x_scale.hold_sync())
                 for line in lines:
                     held.enter_context(line.hold_sync())
+                x_scale.max = float(self.steps)
                 for line, name in zip(lines, self.optimizer_names, strict=True):
-                    values = losses[name] - min(0.0, float(np.nanmin(losses[name]))) + 1e-12
-                    line.x, line.y = np.arange(len(values)), np.where(np.isfinite(values), values, np.nan)
+                    line.x, line.y, line.visible = _loss_line(losses[name], diverged[name])
 
         follow()
-        self.observe(follow, ["starts", "learning_rates", "steps", "f"])
+        self.observe(follow, ["starts", "learning_rates", "steps", "f", "x_range", "y_range"])
         axes = [
             bqplot.Axis(scale=x_scale, label="step"),
-            bqplot.Axis(scale=y_scale, side="left", label="loss"),
+            # Clear of the widest tick label ("1e+14"): the label sits 56 px left of the axis line.
+            bqplot.Axis(
+                scale=y_scale, orientation="vertical", side="left", label="loss", label_offset="56px"
+            ),
         ]
-        return bqplot.Figure(marks=lines, axes=axes, title="loss per step", legend_location="top-right")
+        return bqplot.Figure(
+            marks=lines,
+            axes=axes,
+            title="loss per step",
+            legend_location="top-right",
+            fig_margin={"top": 40, "bottom": 50, "left": 80, "right": 20},
+            layout=ipywidgets.Layout(height="320px", max_width="760px"),
+        )
+
+
+def _loss_line(losses: np.ndarray, diverged: int | None) -> tuple[np.ndarray, np.ndarray, bool]:
+    """x, y and visibility of one line of ``loss_figure``: the losses before the divergence step, if any.
+
+    Every value drawn is finite and > 0 (the y axis is log; losses <= 0 are shifted up, as before). A line
+    never ends in NaN: bqplot places its end label at the last point, and a NaN there gives the SVG
+    transform "translate(x,undefined)", which the browser logs as an error.
+    """
+    shown = losses[: len(losses) if diverged is None else diverged]
+    finite = np.isfinite(shown)
+    shown = shown[: len(shown) if finite.all() else int(np.argmin(finite))]
+    if len(shown) == 0:  # diverged at once: a hidden placeholder (an empty line has no end to place)
+        return np.zeros(1), np.ones(1), False
+    values = shown - min(0.0, float(shown.min())) + 1e-12
+    return np.arange(len(values), dtype=float), values.astype(float), True
+
+
+def _colors_for(names: list[str]) -> dict[str, str]:
+    return {name: OPTIMIZER_COLORS[i % len(OPTIMIZER_COLORS)] for i, name in enumerate(names)}
 
 
 def _rates_for(names: list[str], learning_rate: float | Mapping[str, float]) -> dict[str, float]:
