@@ -17,13 +17,10 @@ Wire protocol (the TypeScript side is ``js/lib/flow.ts`` and ``js/lib/protocol.t
 
 from __future__ import annotations
 
-import atexit
 import json
 import math
 import threading
-import time
 import uuid
-import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar, TypeVar
@@ -167,40 +164,6 @@ class JaxWidget(anywidget.AnyWidget):
                 yield
         finally:
             lane.from_page = False
-
-
-# Worker threads, each with the function that asks it to stop; at interpreter exit the running ones are
-# stopped and waited for: XLA aborts the process ("terminate called ...") when torn down mid-computation.
-_workers: weakref.WeakKeyDictionary[threading.Thread, Callable[[], object]] = weakref.WeakKeyDictionary()
-EXIT_WAIT_S = 30.0
-_exit_hook_registered = False
-
-
-def worker_thread(target: Callable[[], None], name: str, stop: Callable[[], object]) -> threading.Thread:
-    """A daemon thread (not started) for a widget's long work, stopped with ``stop()`` and joined at exit.
-
-    >>> thread = worker_thread(lambda: None, "jaxwidgets-example", stop=lambda: None)
-    >>> thread.start(); thread.join(); thread.daemon
-    True
-    """
-    global _exit_hook_registered
-    if not _exit_hook_registered:
-        # Registered after jax is imported, so it runs before jax's own exit handlers (atexit is LIFO).
-        atexit.register(stop_workers)
-        _exit_hook_registered = True
-    thread = threading.Thread(target=target, name=name, daemon=True)
-    _workers[thread] = stop
-    return thread
-
-
-def stop_workers(timeout: float = EXIT_WAIT_S) -> None:
-    """Ask every running worker thread to stop, and wait up to ``timeout`` seconds in all for them to end."""
-    running = [(thread, stop) for thread, stop in list(_workers.items()) if thread.is_alive()]
-    for _, stop in running:
-        stop()
-    deadline = time.monotonic() + timeout
-    for thread, _ in running:
-        thread.join(max(0.0, deadline - time.monotonic()))
 
 
 def _client_id(content: dict[str, Any]) -> str:

@@ -17,7 +17,8 @@ import numpy as np
 import traitlets
 
 from ._arrays import array_to_json, pack_arrays
-from ._base import JaxWidget, Reply, RequestError, finite_number, worker_thread
+from ._base import JaxWidget, Reply, RequestError, finite_number
+from ._worker import worker_thread
 from .kernels import FunctionError, explain_exception, make_grid_kernel
 from .kernels.posterior import Chunk, StreamingSampler
 

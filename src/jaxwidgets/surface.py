@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import pathlib
-import threading
 import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -21,8 +20,8 @@ from ._base import (
     finite_number,
     finite_range,
     handles,
-    worker_thread,
 )
+from ._worker import NewestJobWorker
 from .kernels import (
     FunctionError,
     ProbeResult,
@@ -48,6 +47,14 @@ class _Kernels(NamedTuple):
     grid: Callable[..., Any]
     rows_per_block: int
     coarse_resolution: int | None
+
+
+class _GridJob(NamedTuple):
+    """A surface to compute: the kernels of the function and the view they were asked for."""
+
+    kernels: _Kernels
+    x_range: tuple[float, float]
+    y_range: tuple[float, float]
 
 
 class _Range(traitlets.TraitType[tuple[float, float], Any]):
@@ -142,10 +149,7 @@ class LossSurface(JaxWidget):
         **kwargs: Any,
     ) -> None:
         self._params, self._axes = params, axes
-        self._lock = threading.Lock()
-        self._generation = 0
-        self._worker: threading.Thread | None = None  # exists only while there is a surface to compute
-        self._pending_surface: tuple[Any, ...] | None = None
+        self._grid_worker: NewestJobWorker[_GridJob] = NewestJobWorker("surface", self._compute_surface)
         self._kernels: _Kernels | None = None
         if isinstance(resolution, bool) or not isinstance(resolution, int | np.integer):
             raise TypeError(f"resolution must be an int, got {resolution!r}")
@@ -290,37 +294,16 @@ class LossSurface(JaxWidget):
 
     def _request_surface(self) -> None:
         """Start computing the surface of the current view; any older computation is abandoned."""
-        with self._lock:
-            self._generation += 1
-            if self._kernels is None:
-                return
-            self._pending_surface = (self._generation, self._kernels, self.x_range, self.y_range)
-            if self._worker is None:
-                self._worker = worker_thread(self._surface_worker, "jaxwidgets-surface", stop=self._abandon)
-                self._worker.start()
+        if self._kernels is None:
+            self._grid_worker.abandon()
+        else:
+            self._grid_worker.submit(_GridJob(self._kernels, self.x_range, self.y_range))
 
-    def _surface_worker(self) -> None:
-        """Compute the newest pending surface until none is left, then end (no idle thread stays)."""
-        while True:
-            with self._lock:
-                job, self._pending_surface = self._pending_surface, None
-                if job is None:
-                    self._worker = None
-                    return
-            self._compute_surface(*job)
-
-    def _is_current(self, generation: int) -> bool:
-        return generation == self._generation
-
-    def _compute_surface(
-        self,
-        generation: int,
-        kernels: _Kernels,
-        x_range: tuple[float, float],
-        y_range: tuple[float, float],
-    ) -> None:
+    def _compute_surface(self, generation: int, job: _GridJob) -> None:
+        """In the worker: coarse first where the grid is slow, then the full grid (stopped once stale)."""
+        kernels, x_range, y_range = job
         try:
-            if kernels.coarse_resolution is not None and self._is_current(generation):
+            if kernels.coarse_resolution is not None and self._grid_worker.is_current(generation):
                 n = kernels.coarse_resolution
                 xs, ys = cell_centres(*x_range, n), cell_centres(*y_range, n)
                 values, gradients = kernels.grid(kernels.sliced.params, xs, ys)
@@ -343,7 +326,7 @@ class LossSurface(JaxWidget):
         xs, ys = cell_centres(*x_range, n), cell_centres(*y_range, n)
         values, gradients = np.empty((n, n), np.float32), np.empty((2, n, n), np.float32)
         for start in range(0, n, rows):
-            if not self._is_current(generation):
+            if not self._grid_worker.is_current(generation):
                 return None
             block = ys[start : start + rows]
             padded = np.pad(block, (0, rows - len(block)), mode="edge")  # fixed shape: no recompile
@@ -363,8 +346,8 @@ class LossSurface(JaxWidget):
     ) -> None:
         values, gradients = np.asarray(values), np.asarray(gradients)
         finite = values[np.isfinite(values)]
-        with self._lock:
-            if not self._is_current(generation):
+        with self._grid_worker.lock:
+            if not self._grid_worker.is_current(generation):
                 return
             self._surface = {
                 "values": array_to_json(values),
@@ -396,7 +379,8 @@ class LossSurface(JaxWidget):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             surface = self._surface
-            if surface.get("generation") == self._generation and surface.get("stage") == "fine":
+            current = surface.get("generation") == self._grid_worker.generation
+            if current and surface.get("stage") == "fine":
                 return self.surface_values()
             if self.error:
                 raise FunctionError(self.error)
@@ -405,15 +389,9 @@ class LossSurface(JaxWidget):
 
     def close(self) -> None:
         """Close the widget and stop its worker thread."""
-        if hasattr(self, "_lock"):  # else construction failed early
-            self._abandon()
+        if hasattr(self, "_grid_worker"):  # else construction failed early
+            self._grid_worker.abandon()
         super().close()
-
-    def _abandon(self) -> None:
-        """Abandon the surface computation in flight and any pending one (the worker then ends)."""
-        with self._lock:
-            self._generation += 1
-            self._pending_surface = None
 
     def __repr__(self) -> str:
         (x0, x1), (y0, y1), (px, py) = self.x_range, self.y_range, self.probe
