@@ -5,15 +5,15 @@ from __future__ import annotations
 import math
 import pathlib
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import ExitStack
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import traitlets
 
 from ._arrays import pack_arrays
-from ._base import Reply, RequestError, finite_number
-from .kernels import FunctionError, explain_exception
+from ._base import Reply, RequestError, finite_number, handles
+from ._plane import PlaneWidget
+from .kernels import SlicedFunction
 from .kernels.descent import (
     DescentKernel,
     Optimizer,
@@ -21,7 +21,6 @@ from .kernels.descent import (
     make_descent_kernel,
     resolve_optimizers,
 )
-from .surface import LossSurface
 
 _MAX_STARTS = 8
 
@@ -42,13 +41,13 @@ class _Computed(NamedTuple):
     velocities: np.ndarray
 
 
-class Descent(LossSurface):
-    """The LossSurface picture plus one gradient-descent path per optimizer from each draggable start.
+class Descent(PlaneWidget):
+    """The loss surface (without a probe) and one gradient-descent path per optimizer from each start.
 
     Parameters
     ----------
     f, x, y, params, axes, resolution
-        As for :class:`LossSurface`.
+        As for :class:`LossSurface` (the plane it draws on).
     start : (float, float)
         The first start point. ``starts=[...]`` gives several (up to 8); shift-click in the page adds one.
     optimizers : names, or dict of name -> name / optax.GradientTransformation / (lr -> transformation)
@@ -73,10 +72,6 @@ class Descent(LossSurface):
     """
 
     _esm = pathlib.Path(__file__).parent / "static" / "descent.js"
-    _request_handlers: ClassVar[dict[str, str]] = {
-        **LossSurface._request_handlers,
-        "runs": "_handle_runs",
-    }
 
     starts = traitlets.List(
         traitlets.Tuple(traitlets.Float(), traitlets.Float()), help="Start points [(x, y), ...]."
@@ -112,9 +107,6 @@ class Descent(LossSurface):
         if not 1 <= steps <= max_steps <= 100_000:
             raise ValueError(f"need 1 <= steps <= max_steps <= 100000, got {steps} and {max_steps}")
         self._computed: _Computed | None = None
-        self._descent: DescentKernel | None = None
-        self._last_runs_seq = 0
-        self._runs_set_by_page = False
         self._max_steps_init = max_steps
         super().__init__(f, x, y, **kwargs)
         self.set_trait("optimizer_names", names)
@@ -123,30 +115,20 @@ class Descent(LossSurface):
         with self.hold_trait_notifications():
             self.learning_rates = _rates_for(names, learning_rate)
             self.steps = steps
+        self.set_trait("f", f)  # draws the first surface (observer)
         self.starts = _initial_starts(start, starts, self.x_range, self.y_range)  # draws the runs
 
     # ---- compiling with the function ---------------------------------------------------------
 
-    def _compile(self, f: Callable[..., Any]) -> Any:
-        kernels = super()._compile(f)
-        descent = make_descent_kernel(kernels.sliced.f, self._optimizers, self._max_steps_init)
+    def _compile_extra(self, sliced: SlicedFunction) -> DescentKernel:
+        descent = make_descent_kernel(sliced.f, self._optimizers, self._max_steps_init)
         one_start, rates = np.zeros((1, 2), np.float32), np.ones(len(self._optimizers), np.float32)
-        try:  # compile now, not on the first drag
-            np.asarray(descent(kernels.sliced.params, one_start, rates).positions)
-        except Exception as exc:
-            raise FunctionError(explain_exception(exc, kernels.sliced.description)) from exc
-        self._pending_descent = descent
-        return kernels
-
-    @traitlets.validate("f")
-    def _validate_f(self, proposal: Any) -> Any:
-        f = super()._validate_f(proposal)
-        if f is proposal["value"]:  # accepted: its descent kernel was compiled with it
-            self._descent, self._computed = self._pending_descent, None
-        return f
+        np.asarray(descent(sliced.params, one_start, rates).positions)  # compile now, not on the first drag
+        return descent
 
     @traitlets.observe("f")
     def _on_f(self, change: Any) -> None:
+        self._computed = None  # runs of the old function
         super()._on_f(change)
         if self.starts:  # empty during construction
             self._send_runs()
@@ -232,10 +214,12 @@ class Descent(LossSurface):
         computed = self._computed
         if computed is not None and computed.starts == starts and computed.learning_rates == rates:
             return computed
-        descent, kernels = self._descent, self._kernels
-        if descent is None or kernels is None:
+        kernels = self._kernels
+        if kernels is None:
             raise RequestError("the function is not compiled yet")
-        runs = descent(kernels.sliced.params, np.asarray(starts, np.float32), np.asarray(rates, np.float32))
+        runs = kernels.extra(
+            kernels.sliced.params, np.asarray(starts, np.float32), np.asarray(rates, np.float32)
+        )
         arrays = (np.asarray(array) for array in runs)
         self._computed = _Computed(starts, rates, *arrays)
         return self._computed
@@ -275,36 +259,30 @@ class Descent(LossSurface):
         return content, buffers
 
     def _send_runs(self) -> None:
-        with self._request_lock:  # Python-side changes may come from any thread
-            self._send_runs_locked()
-
-    def _send_runs_locked(self) -> None:
-        content, buffers = self._runs_reply()
-        self.send({"type": "runs", "seq": self._last_runs_seq, "client": "", **content}, buffers)
+        """Push the runs for inputs changed in Python (from any thread) to every view."""
+        with self._request_lock:
+            self._push("runs", *self._runs_reply())
 
     @traitlets.observe("starts", "learning_rates", "steps")
     def _on_runs_inputs(self, _change: Any) -> None:
-        if self._descent is not None and not self._runs_set_by_page and self.starts:
+        if self._kernels is not None and not self._set_by_page("runs") and self.starts:
             self._send_runs()
 
+    @handles("runs")
     def _handle_runs(self, content: dict[str, Any]) -> Reply:
         """A page request: any of new starts, learning rates or steps (all validated), or just the runs."""
         changes = _page_changes(content)
-        self._last_runs_seq = content["seq"]
-        self._runs_set_by_page = True
         try:
-            with self._from_page(**changes), self.hold_trait_notifications():
+            with self._from_page("runs", **changes), self.hold_trait_notifications():
                 for name, value in changes.items():
                     setattr(self, name, value)
         except traitlets.TraitError as exc:
             raise RequestError(str(exc)) from exc
-        finally:
-            self._runs_set_by_page = False
         return self._runs_reply()
 
     @traitlets.observe("x_range", "y_range")
     def _on_view_for_divergence(self, _change: Any) -> None:
-        if self._descent is not None and self.starts and not self._view_batch:
+        if self._kernels is not None and self.starts and not self._view_batch:
             self._send_runs()  # "diverged" is relative to the view
 
     def _set_view(
@@ -314,86 +292,27 @@ class Descent(LossSurface):
         self._send_runs()
 
     def __repr__(self) -> str:
-        if self._computed is None and self._descent is None:
-            return super().__repr__()
+        if self._kernels is None or not self.starts:
+            return self._describe_view()
         ends = ", ".join(
             f"{name} ends at ({xy[-1][0]:.4g}, {xy[-1][1]:.4g})" for name, xy in self.trajectories.items()
         )
-        return f"{super().__repr__()}; {len(self.starts)} start(s), {self.steps} steps: {ends}"
+        text = f"{self._describe_view()}; {len(self.starts)} start(s), {self.steps} steps: {ends}"
+        return f"{text}; error: {self.error}" if self.error else text
 
     def loss_figure(self) -> Any:
         """A bqplot Figure of loss against step for each optimizer, following the widget live.
 
-        The lines have the widget's colours (``optimizer_colors``) and a legend, and end where the widget's
-        own chart ends them: at the step a run diverged (left the view or reached NaN/inf).
+        See :func:`jaxwidgets.figures.loss_figure`.
 
         >>> import jaxwidgets
         >>> d = jaxwidgets.Descent(lambda x, y: x**2 + y**2, start=(0.5, 0.5), resolution=8, steps=20)
-        >>> figure = d.loss_figure()
-        >>> [(line.labels[0], line.colors[0]) for line in figure.marks]
-        [('sgd', '#E69F00'), ('momentum', '#56B4E9'), ('adam', '#CC79A7')]
+        >>> len(d.loss_figure().marks)
+        3
         """
-        import bqplot
-        import ipywidgets
+        from .figures import loss_figure
 
-        x_scale, y_scale = bqplot.LinearScale(min=0.0), bqplot.LogScale()
-        scales = {"x": x_scale, "y": y_scale}
-        lines = [
-            bqplot.Lines(
-                x=np.zeros(1),
-                y=np.ones(1),
-                scales=scales,
-                labels=[name],
-                colors=[self.optimizer_colors[name]],
-                stroke_width=2,
-                display_legend=True,
-            )
-            for name in self.optimizer_names
-        ]
-
-        def follow(_change: Any = None) -> None:
-            losses, diverged = self.losses, self.diverged
-            with ExitStack() as held:  # one update per line, not two
-                held.enter_context(x_scale.hold_sync())
-                for line in lines:
-                    held.enter_context(line.hold_sync())
-                x_scale.max = float(self.steps)
-                for line, name in zip(lines, self.optimizer_names, strict=True):
-                    line.x, line.y, line.visible = _loss_line(losses[name], diverged[name])
-
-        follow()
-        self.observe(follow, ["starts", "learning_rates", "steps", "f", "x_range", "y_range"])
-        axes = [
-            bqplot.Axis(scale=x_scale, label="step"),
-            # Clear of the widest tick label ("1e+14"): the label sits 56 px left of the axis line.
-            bqplot.Axis(
-                scale=y_scale, orientation="vertical", side="left", label="loss", label_offset="56px"
-            ),
-        ]
-        return bqplot.Figure(
-            marks=lines,
-            axes=axes,
-            title="loss per step",
-            legend_location="top-right",
-            fig_margin={"top": 40, "bottom": 50, "left": 80, "right": 20},
-            layout=ipywidgets.Layout(height="320px", max_width="760px"),
-        )
-
-
-def _loss_line(losses: np.ndarray, diverged: int | None) -> tuple[np.ndarray, np.ndarray, bool]:
-    """x, y and visibility of one line of ``loss_figure``: the losses before the divergence step, if any.
-
-    Every value drawn is finite and > 0 (the y axis is log; losses <= 0 are shifted up, as before). A line
-    never ends in NaN: bqplot places its end label at the last point, and a NaN there gives the SVG
-    transform "translate(x,undefined)", which the browser logs as an error.
-    """
-    shown = losses[: len(losses) if diverged is None else diverged]
-    finite = np.isfinite(shown)
-    shown = shown[: len(shown) if finite.all() else int(np.argmin(finite))]
-    if len(shown) == 0:  # diverged at once: a hidden placeholder (an empty line has no end to place)
-        return np.zeros(1), np.ones(1), False
-    values = shown - min(0.0, float(shown.min())) + 1e-12
-    return np.arange(len(values), dtype=float), values.astype(float), True
+        return loss_figure(self)
 
 
 def _colors_for(names: list[str]) -> dict[str, str]:
