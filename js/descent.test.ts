@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import widget, { decodeRuns, divergenceText, niceFactor, playRate, rateFromSlider, sliderRate, startLabel, STALE_FADE_MS } from "./descent";
+import widget, { columnSize, decodeRuns, descentLayout, divergenceText, niceFactor, playRate, rateFromSlider, sliderRate, startLabel, STALE_FADE_MS } from "./descent";
 import { FakeModel as BaseFakeModel, pointer, pressHandle, recordingContext } from "./lib/testing";
 import type { DescentModel, FrameDetail, Pair, RunsReply } from "./lib/protocol";
 
@@ -174,6 +174,39 @@ describe("Descent helpers", () => {
     expect(runs.losses[0]).toBe(2);
     expect(divergenceText(runs, 0)).toBe("");
     expect(divergenceText(runs, 1)).toBe("diverged at step 4; start 2: diverged at step 7");
+  });
+});
+
+describe("Descent layout", () => {
+  const chrome = 150; // axes and colorbar beside the plot (lib/surface_plot.ts LAYOUT)
+
+  it("puts the legend, controls and loss chart beside a smaller plot where there is room", () => {
+    // JupyterLab in a 1280x800 window: about 1100 px for the output.
+    const wide = descentLayout(1100, chrome);
+    expect(wide).toEqual({ beside: true, plot: 460 });
+    const figure = { width: wide.plot + chrome, height: wide.plot + 54 };
+    expect(columnSize(wide, 1100, figure)).toEqual({ width: 470, chart: 280 });
+    // 830 px is the least that takes both; below, the column goes under a plot of at most 420 px.
+    expect(descentLayout(830, chrome)).toEqual({ beside: true, plot: 340 });
+    expect(descentLayout(829, chrome)).toEqual({ beside: false, plot: 420 });
+    expect(descentLayout(500, chrome)).toEqual({ beside: false, plot: 350 });
+    expect(columnSize(descentLayout(500, chrome), 500, { width: 500, height: 404 })).toEqual({ width: 500, chart: 140 });
+  });
+
+  it("lays out beside in a wide widget and below in a narrow one", () => {
+    const width = vi.spyOn(HTMLElement.prototype, "clientWidth", "get").mockReturnValue(1100);
+    const { root, el } = mount(makeModel());
+    expect(root.dataset.layout).toBe("beside");
+    const body = el.querySelector(".descent-body")!;
+    expect([...body.children].map((c) => c.className)).toEqual(["jaxwidgets-figure", "descent-column"]);
+    expect(body.classList.contains("beside")).toBe(true);
+    expect(el.querySelector<HTMLElement>(".descent-column")!.style.width).toBe("470px");
+    expect(el.querySelector<HTMLElement>(".loss-chart")!.style.height).toBe("280px");
+    width.mockReturnValue(600);
+    const narrow = mount(makeModel());
+    expect(narrow.root.dataset.layout).toBe("below");
+    expect(narrow.el.querySelector<HTMLElement>(".loss-chart")!.style.height).toBe("140px");
+    vi.restoreAllMocks();
   });
 });
 

@@ -63,6 +63,53 @@ export function optimizerColor(colors: Readonly<Record<string, string>> | undefi
   return typeof color === "string" && color !== "" ? color : FALLBACK_COLOR;
 }
 
+/**
+ * Layout, sized for a laptop screen (JupyterLab in a 1280x800 window gives a notebook output about 1100 px
+ * wide and 650 px tall): where the widget is wide enough, the legend, the controls and the loss chart stand
+ * beside the plot in one column, and the whole widget is about as tall as the plot; else they go below it,
+ * and the plot is kept smaller.
+ */
+export const DESCENT_LAYOUT = {
+  /** Between the figure and the column beside it. */
+  gap: 20,
+  /** The column beside the plot: at least this wide to go there, and never wider. */
+  columnMin: 320,
+  columnMax: 560,
+  /** The plot's side when the column is beside it (smaller: the column goes below). */
+  besidePlotMin: 340,
+  besidePlotMax: 460,
+  /** The plot's side at most when the column is below it. */
+  belowPlotMax: 420,
+  /** The loss chart's height beside the plot: the figure's height less this (legend and controls), within. */
+  chartBesideRoom: 210,
+  chartBesideMin: 150,
+  chartBesideMax: 280,
+  chartBelow: 140,
+};
+
+export interface DescentLayout {
+  beside: boolean;
+  /** The side of the square plot area. */
+  plot: number;
+}
+
+/** Where the column goes and how large the plot is, for a widget `available` px wide (`chrome`: axes, colorbar). */
+export function descentLayout(available: number, chrome: number): DescentLayout {
+  const L = DESCENT_LAYOUT;
+  const besidePlot = available - chrome - L.gap - L.columnMin;
+  if (besidePlot >= L.besidePlotMin) return { beside: true, plot: Math.min(L.besidePlotMax, besidePlot) };
+  return { beside: false, plot: Math.min(L.belowPlotMax, available - chrome) };
+}
+
+/** The column's width and the loss chart's height, once the figure is `figure` px wide and tall. */
+export function columnSize(layout: DescentLayout, available: number, figure: { width: number; height: number }): { width: number; chart: number } {
+  const L = DESCENT_LAYOUT;
+  if (!layout.beside) return { width: figure.width, chart: L.chartBelow };
+  const width = Math.max(L.columnMin, Math.min(L.columnMax, available - figure.width - L.gap));
+  const chart = Math.max(L.chartBesideMin, Math.min(L.chartBesideMax, figure.height - L.chartBesideRoom));
+  return { width, chart };
+}
+
 export function startLabel(index: number): string {
   return index === 0 ? "start point" : `start point ${index + 1}`;
 }
@@ -258,6 +305,11 @@ class DescentView {
   private readonly stepSlider: HTMLInputElement;
   private readonly stepValue: HTMLSpanElement;
   private readonly chart: LossChart;
+  /** The figure and, beside it or below it, the column of legend, controls and loss chart. */
+  private readonly body: HTMLDivElement;
+  private readonly column: HTMLDivElement;
+  private layout: DescentLayout = { beside: false, plot: 0 };
+  private chartHeight = DESCENT_LAYOUT.chartBelow;
   private readonly runsRequester: Requester<RunsRequest>;
   private handles: Handle[] = [];
 
@@ -294,7 +346,8 @@ class DescentView {
       label: "descent paths",
       onClick: (x, y, event) => this.backgroundClick(x, y, event),
       onScales: () => this.relayoutHandles(),
-      onLayout: (width) => this.layoutBelow(width),
+      plotSide: (available, chrome) => (this.layout = descentLayout(available, chrome)).plot,
+      onLayout: (width, available) => this.layoutColumn(width, available),
       paintOverlay: () => this.paintOverlay(),
       onMessage: (content, buffers) => this.message(content, buffers),
       onDisconnect: () => this.disconnected(),
@@ -314,7 +367,11 @@ class DescentView {
     this.controls.append(stepRow);
     [this.stepSlider, this.stepValue] = this.slider("step", { min: 0, max: this.steps, step: 1 }, stepRow);
     this.chart = new LossChart();
-    plot.root.append(this.legend, this.controls, this.chart.element, plot.status);
+    this.column = htmlElement("div", { class: "descent-column" });
+    this.column.append(this.legend, this.controls, this.chart.element, plot.status);
+    this.body = htmlElement("div", { class: "descent-body" });
+    plot.figure.replaceWith(this.body);
+    this.body.append(plot.figure, this.column);
 
     this.runsRequester = new Requester<RunsRequest>({
       type: "runs",
@@ -785,13 +842,13 @@ class DescentView {
 
   private drawChart(): void {
     const runs = this.runs;
-    const width = Math.max(200, this.plot.figureWidth);
+    const width = Math.max(200, this.columnWidth);
     if (!runs || runs.starts.length === 0) {
-      this.chart.draw(width, this.steps, [], this.step);
+      this.chart.draw(width, this.steps, [], this.step, false, this.chartHeight);
       return;
     }
     const series = runs.names.map((name, o) => ({ name, color: this.colorOf(name), values: lossesOf(runs, 0, o), cut: divergedAt(runs, 0, o) }));
-    this.chart.draw(width, runs.steps, series, this.step, this.holdingChart());
+    this.chart.draw(width, runs.steps, series, this.step, this.holdingChart(), this.chartHeight);
   }
 
   /** While a start is dragged (or its answer is on the way) the chart's y range only grows: steady axes. */
@@ -804,9 +861,16 @@ class DescentView {
     if (!this.holdingChart()) this.drawChart();
   }
 
-  private layoutBelow(width: number): void {
-    this.controls.style.width = `${width}px`;
-    this.legend.style.width = `${width}px`;
+  private columnWidth = 0;
+
+  /** The figure is laid out (`width` px wide): size the column beside or below it, and the chart in it. */
+  private layoutColumn(width: number, available: number): void {
+    const { width: column, chart } = columnSize(this.layout, available, { width, height: this.plot.figureHeight });
+    this.columnWidth = column;
+    this.chartHeight = chart;
+    this.body.classList.toggle("beside", this.layout.beside);
+    this.plot.root.dataset.layout = this.layout.beside ? "beside" : "below";
+    this.column.style.width = `${column}px`;
     this.drawChart();
   }
 }

@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { describe, expect, it, vi } from "vitest";
-import { LossChart, lossDomain, stickyDomain } from "./loss_chart";
+import { fewerTicks, LossChart, lossDomain, stickyDomain } from "./loss_chart";
 
 describe("stickyDomain", () => {
   it("pads a new range, then keeps it while the data fits and fills at least half of it", () => {
@@ -34,6 +34,16 @@ describe("stickyDomain", () => {
   it("lossDomain ignores values past a cut and non-finite ones", () => {
     expect(lossDomain([{ name: "a", color: "red", values: [3, Number.NaN, 1, 100], cut: 3 }])).toEqual({ lo: 1, hi: 3, log: true });
     expect(lossDomain([{ name: "a", color: "red", values: [Number.NaN], cut: null }])).toBeNull();
+  });
+});
+
+describe("fewerTicks", () => {
+  it("keeps 1, 2, 5 per decade on a log axis where they fit, else powers of ten, else every k-th", () => {
+    const decade = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    expect(fewerTicks(decade, 10, true)).toEqual(decade);
+    expect(fewerTicks(decade, 5, true)).toEqual([1, 2, 5, 10]);
+    expect(fewerTicks([...decade, 20, 30, 40, 50, 60, 70, 80, 90, 100], 5, true)).toEqual([1, 10, 100]);
+    expect(fewerTicks([0, 1, 2, 3, 4, 5, 6, 7], 5, false)).toEqual([0, 2, 4, 6]);
   });
 });
 

@@ -19,6 +19,7 @@ export interface LossSeries {
 }
 
 const MARGIN = { left: 62, right: 24, top: 10, bottom: 34 };
+/** The chart's height unless `draw` is given another. */
 export const CHART_HEIGHT = 150;
 
 export interface LossDomain {
@@ -77,6 +78,7 @@ export class LossChart {
   private readonly marker: SVGLineElement;
   /** The width drawn for (-1 before the first draw, so that one sizes the chart). */
   private width = -1;
+  private height = CHART_HEIGHT;
   /** What the axes were drawn for ("" before the first draw). */
   private axesKey = "";
   private steps = 1;
@@ -95,22 +97,27 @@ export class LossChart {
     this.element.append(this.svg, this.lines.canvas);
   }
 
-  /** Draw the lines (and the axes where they changed); `hold` while a drag goes on: the y range only grows. */
-  draw(width: number, steps: number, series: readonly LossSeries[], step: number, hold = false): void {
-    if (width !== this.width) {
+  /**
+   * Draw the lines (and the axes where they changed); `hold` while a drag goes on: the y range only grows.
+   * `height` is the chart's height (it keeps the last one given).
+   */
+  draw(width: number, steps: number, series: readonly LossSeries[], step: number, hold = false, height = this.height): void {
+    if (width !== this.width || height !== this.height) {
       this.width = width;
+      this.height = height;
       this.element.style.width = `${width}px`;
+      this.element.style.height = `${height}px`;
       this.svg.setAttribute("width", String(width));
-      this.svg.setAttribute("height", String(CHART_HEIGHT));
+      this.svg.setAttribute("height", String(height));
     }
     this.steps = Math.max(1, steps);
-    const { left, right, top, bottom } = plotBox(width);
+    const { left, right, top, bottom } = plotBox(width, this.height);
     const x = scaleLinear().domain([0, this.steps]).range([left, right]);
     const needed = lossDomain(series);
     this.domain = needed === null ? null : stickyDomain(this.domain, needed, hold);
     const y = this.domain === null ? null : yScaleFor(this.domain, bottom, top);
     // The axes (ticks, labels) only change with the size, the steps or the y range: not on every drag.
-    const axesKey = `${width}|${this.steps}|${this.domain ? `${this.domain.lo}|${this.domain.hi}|${this.domain.log}` : ""}`;
+    const axesKey = `${width}x${this.height}|${this.steps}|${this.domain ? `${this.domain.lo}|${this.domain.hi}|${this.domain.log}` : ""}`;
     if (axesKey !== this.axesKey) {
       this.axesKey = axesKey;
       this.drawAxes(x, y);
@@ -147,7 +154,7 @@ export class LossChart {
   }
 
   private drawAxes(x: ScaleLinear<number, number>, y: YScale | null): void {
-    const { left, right, top, bottom } = plotBox(this.width);
+    const { left, right, top, bottom } = plotBox(this.width, this.height);
     clear(this.axes);
     this.axes.append(svgElement("rect", { x: left + 0.5, y: top + 0.5, width: right - left - 1, height: bottom - top - 1, fill: "none" }));
     for (const t of x.ticks(Math.max(3, Math.round((right - left) / 90)))) {
@@ -160,11 +167,8 @@ export class LossChart {
     yLabel.setAttribute("transform", `translate(${left - 46}, ${(top + bottom) / 2}) rotate(-90)`);
     this.axes.append(yLabel);
     if (y === null) return;
-    let ticks = y.ticks(4);
-    if (ticks.length > 5) {
-      const powers = ticks.filter((t) => Math.abs(Math.log10(t) - Math.round(Math.log10(t))) < 1e-9);
-      ticks = powers.length >= 2 ? powers : ticks.filter((_, k) => k % Math.ceil(ticks.length / 4) === 0);
-    }
+    const most = Math.max(5, Math.round((bottom - top) / 24));
+    const ticks = fewerTicks(y.ticks(Math.max(4, Math.round((bottom - top) / 40))), most, this.domain?.log ?? false);
     for (const t of ticks) {
       const py = Math.round(y(t)) + 0.5;
       this.axes.append(svgElement("line", { x1: left - 4, x2: left, y1: py, y2: py }));
@@ -178,18 +182,35 @@ export class LossChart {
     const left = MARGIN.left;
     const right = this.width - MARGIN.right;
     const px = left + (Math.min(Math.max(step, 0), this.steps) / this.steps) * (right - left);
-    for (const [name, value] of Object.entries({ x1: px, x2: px, y1: MARGIN.top, y2: CHART_HEIGHT - MARGIN.bottom })) {
+    for (const [name, value] of Object.entries({ x1: px, x2: px, y1: MARGIN.top, y2: this.height - MARGIN.bottom })) {
       setAttributeIfChanged(this.marker, name, value.toFixed(1));
     }
     setAttributeIfChanged(this.marker, "data-step", String(step));
   }
 }
 
+/**
+ * At most `most` of a scale's ticks: on a log axis 1, 2 and 5 in each decade where they fit (as loss_figure()
+ * has them), else the powers of ten; else every k-th.
+ */
+export function fewerTicks(ticks: readonly number[], most: number, log: boolean): number[] {
+  if (ticks.length <= most) return [...ticks];
+  if (log) {
+    const mantissa = (t: number): number => t / 10 ** Math.floor(Math.log10(t) + 1e-9);
+    const oneTwoFive = ticks.filter((t) => [1, 2, 5].some((m) => Math.abs(mantissa(t) - m) < 1e-6));
+    if (oneTwoFive.length >= 2 && oneTwoFive.length <= most) return oneTwoFive;
+    const powers = ticks.filter((t) => Math.abs(Math.log10(t) - Math.round(Math.log10(t))) < 1e-9);
+    if (powers.length >= 2) return powers;
+  }
+  const every = Math.ceil(ticks.length / (most - 1));
+  return ticks.filter((_, k) => k % every === 0);
+}
+
 type YScale = ScaleLinear<number, number> | ScaleLogarithmic<number, number>;
 
 /** The plot area inside the chart's margins. */
-function plotBox(width: number): { left: number; right: number; top: number; bottom: number } {
-  return { left: MARGIN.left, right: width - MARGIN.right, top: MARGIN.top, bottom: CHART_HEIGHT - MARGIN.bottom };
+function plotBox(width: number, height: number): { left: number; right: number; top: number; bottom: number } {
+  return { left: MARGIN.left, right: width - MARGIN.right, top: MARGIN.top, bottom: height - MARGIN.bottom };
 }
 
 /** The y scale for the loss range (log or linear), padded when the range is a single value. */

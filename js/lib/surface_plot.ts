@@ -71,8 +71,13 @@ export interface SurfacePlotOptions<T extends SurfaceModel> {
   onClick?(x: number, y: number, event: MouseEvent): void;
   /** The scales changed (resize, zoom, pan): re-place handles. The overlay is invalidated as well. */
   onScales?(): void;
-  /** The layout changed: the figure is now `width` px wide. */
-  onLayout?(width: number): void;
+  /**
+   * The side of the square plot area for `available` px of width, of which `chrome` go to the axes and the
+   * colorbar. Default: as wide as fits, within LAYOUT.minPlot..LAYOUT.maxPlot.
+   */
+  plotSide?(available: number, chrome: number): number;
+  /** The layout changed: the figure is now `width` px wide, in a widget `available` px wide. */
+  onLayout?(width: number, available: number): void;
   /** A new surface arrived (already decoded and drawn on the next frame). */
   onSurface?(): void;
   /** Draw the widget's overlay on an animation frame. */
@@ -348,10 +353,12 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
 
   layout(): void {
     this.svgBox = null;
-    // The root is at most 760 px wide (theme.ts): lay out within it, so the colorbar labels are never cut.
+    // The root is at most 760 px wide (theme.ts; Descent's more): lay out within it, so the colorbar labels
+    // are never cut.
     const available = this.root.clientWidth || this.el.clientWidth || LAYOUT.minPlot + 200;
     const chrome = LAYOUT.marginLeft + LAYOUT.colorbarGap + LAYOUT.colorbarWidth + LAYOUT.colorbarLabels;
-    const side = Math.round(Math.max(LAYOUT.minPlot, Math.min(LAYOUT.maxPlot, available - chrome)));
+    const fit = this.options.plotSide?.(available, chrome) ?? Math.min(LAYOUT.maxPlot, available - chrome);
+    const side = Math.round(Math.max(LAYOUT.minPlot, fit));
     this.rect = { left: LAYOUT.marginLeft, top: LAYOUT.marginTop, width: side, height: side };
     const width = side + chrome;
     const height = side + LAYOUT.marginTop + LAYOUT.marginBottom;
@@ -367,7 +374,7 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
       for (const rect of this.clipRects) rect.setAttribute(name, String(value));
     }
     this.updateScales();
-    this.options.onLayout?.(width);
+    this.options.onLayout?.(width, available);
     this.invalidate("canvas", "contours", "axes", "overlay");
   }
 

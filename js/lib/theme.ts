@@ -109,6 +109,16 @@ export const STYLE = `
   background: repeating-linear-gradient(-45deg, #9e9e9e 0 3px, #6e6e6e 3px 4.5px); }
 .jaxwidgets .legend { font-size: 0.9em; color: ${THEME.textDim}; margin-top: 2px; }
 .jaxwidgets .legend[hidden] { display: none; }
+/* Descent: the legend, controls and loss chart in a column beside the plot where there is room (descent.ts). */
+.jaxwidgets.jaxwidgets-descent { max-width: 1120px; }
+.jaxwidgets-descent .descent-body { display: flex; flex-direction: column; align-items: flex-start; }
+.jaxwidgets-descent .descent-body.beside { flex-direction: row; gap: 20px; }
+.jaxwidgets-descent .descent-column { display: flex; flex-direction: column; max-width: 100%; }
+.jaxwidgets-descent .descent-body.beside .descent-column { padding-top: 4px; }
+/* A long value (one learning rate per optimizer) wraps inside the column instead of running out of it. */
+.jaxwidgets-descent .descent-controls .control { max-width: 100%; }
+.jaxwidgets-descent .descent-controls .control-value { white-space: normal; }
+.jaxwidgets-descent .descent-body.beside .descent-legend, .jaxwidgets-descent .descent-body.beside .descent-controls { padding-left: 0; }
 .jaxwidgets-descent .start-number { fill: #fff; font-weight: 700; font-size: 12px; stroke: #000; stroke-width: 2.5px; paint-order: stroke; pointer-events: none; }
 .jaxwidgets-descent .descent-legend { padding-left: 8px; display: flex; flex-wrap: wrap; gap: 2px 16px; align-items: center; margin-top: 4px; max-width: 100%; }
 .jaxwidgets-descent .legend-entry { display: inline-flex; align-items: center; gap: 5px; white-space: nowrap; }
