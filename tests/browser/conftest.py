@@ -64,3 +64,14 @@ def open_notebook(lab_server: LabServer, browser: Any) -> Iterator[Any]:
     yield open_
     for notebook in opened:
         notebook.close()
+
+
+def listen_to_console(page: Any) -> list[str]:
+    """The page's console warnings and errors and its uncaught errors, from now on."""
+    messages: list[str] = []
+    page.on(
+        "console",
+        lambda m: m.type in ("warning", "error") and messages.append(f"{m.type}: {m.text} ({m.location})"),
+    )
+    page.on("pageerror", lambda error: messages.append(f"pageerror: {error}"))
+    return messages

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from .conftest import listen_to_console
 from .lab import RECORD_FRAMES_JS, SETTLED_JS, LabServer, Notebook, centre, drag, wait_exact_at
 
 DESCENT = ".jaxwidgets.jaxwidgets-descent"
@@ -18,8 +19,9 @@ HANDLE = "[role=slider][aria-label='start point']"
 class Widget:
     """A Descent of the notebook (Python name ``name``, ``index``-th on the page)."""
 
-    def __init__(self, notebook: Notebook, name: str, index: int) -> None:
+    def __init__(self, notebook: Notebook, name: str, index: int, console: list[str] | None = None) -> None:
         self.notebook, self.name, self.index = notebook, name, index
+        self.console = console if console is not None else []  # the page's console warnings and errors
         self.page = notebook.page
         self.root = self.page.locator(DESCENT).nth(index)
         self.handle = self.root.locator(HANDLE)
@@ -64,10 +66,11 @@ def descent(lab_server: LabServer, browser: Any) -> Iterator[Widget]:
     """examples/descent.ipynb, run once for this module; ``descent`` is its second Descent."""
     notebook = Notebook.open(browser, lab_server, "descent.ipynb")
     try:
-        notebook.page.set_viewport_size({"width": 1280, "height": 1500})  # the whole widget fits
+        console = listen_to_console(notebook.page)  # before Run All: every view renders after this
+        notebook.page.set_viewport_size({"width": 1280, "height": 1500})  # the whole notebook cell fits
         notebook.page.evaluate(RECORD_FRAMES_JS)
         notebook.run_all()
-        widget = Widget(notebook, "descent", 1)
+        widget = Widget(notebook, "descent", 1, console)
         widget.root.scroll_into_view_if_needed()
         widget.wait_rendered()
         # The notebook ends with a too-large rate for sgd: start from a calm one for every optimizer.
@@ -75,6 +78,42 @@ def descent(lab_server: LabServer, browser: Any) -> Iterator[Widget]:
         yield widget
     finally:
         notebook.close()
+
+
+def test_console_stays_clean(descent: Widget) -> None:
+    """Run All logged no warning or error: no anywidget deprecation warning (bundles export only
+    ``default { render }``), no "translate(x,undefined)" from loss_figure's bqplot lines."""
+    descent.wait_rendered()
+    descent.page.wait_for_timeout(500)  # the bqplot figure has drawn
+    assert descent.page.locator(".bqplot").count() == 1
+    assert descent.console == []
+
+
+def test_fits_a_laptop_screen(descent: Widget, artifacts: Path) -> None:
+    """In a 1280x800 window each Descent is well under the notebook's height, with the plot, the legend,
+    the controls and the loss chart (beside the plot) all in view at once."""
+    page = descent.page
+    page.set_viewport_size({"width": 1280, "height": 800})
+    try:
+        for index in range(page.locator(DESCENT).count()):
+            root = page.locator(DESCENT).nth(index)
+            root.scroll_into_view_if_needed()
+            box = root.bounding_box()
+            assert box is not None and box["height"] < 620, (index, box)  # was 935 (stacked, 760 wide)
+            assert root.get_attribute("data-layout") == "beside"
+            parts = [".jaxwidgets-figure", ".descent-legend", ".descent-controls", ".loss-chart"]
+            boxes = {part: root.locator(part).bounding_box() for part in parts}
+            for part, inner in boxes.items():
+                assert inner is not None and inner["height"] > 0, part
+                bottom = inner["y"] + inner["height"]
+                assert box["y"] - 1 <= inner["y"] and bottom <= box["y"] + box["height"] + 1, (index, part)
+                assert inner["y"] >= 0 and inner["y"] + inner["height"] <= 800, (index, part, inner)
+            figure, chart = boxes[".jaxwidgets-figure"], boxes[".loss-chart"]
+            assert chart["x"] >= figure["x"] + figure["width"]  # beside the plot, not below it
+            page.screenshot(path=artifacts / f"descent_1280x800_{index}.png")
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 1500})
+        descent.root.scroll_into_view_if_needed()  # where the fixture left the page, for the tests after
 
 
 def test_drag_start_across_both_basins(descent: Widget, artifacts: Path) -> None:

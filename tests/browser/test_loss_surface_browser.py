@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from .conftest import listen_to_console
 from .lab import RECORD_FRAMES_JS, SETTLED_JS, LabServer, Notebook, centre, drag, wait_exact_at
 
 SURFACE = ".jaxwidgets.jaxwidgets-surface"
@@ -22,6 +23,7 @@ class Surface:
         self.page = notebook.page
         self.root = self.page.locator(SURFACE).nth(index)
         self.handle = self.root.locator(HANDLE)
+        self.console: list[str] = []  # the page's console warnings and errors, when listened to
 
     def py(self, attribute: str) -> Any:
         return self.notebook.value(f"{self.name}.{attribute}")
@@ -60,14 +62,22 @@ def loss_surface(lab_server: LabServer, browser: Any) -> Iterator[Surface]:
     """examples/loss_surface.ipynb, run once for this module; its first widget is ``surface``."""
     notebook = Notebook.open(browser, lab_server, "loss_surface.ipynb")
     try:
+        console = listen_to_console(notebook.page)  # before Run All: every view renders after this
         notebook.page.evaluate(RECORD_FRAMES_JS)
         notebook.run_all()
         surface = Surface(notebook, "surface")
+        surface.console = console
         surface.root.scroll_into_view_if_needed()
         surface.wait_rendered()
         yield surface
     finally:
         notebook.close()
+
+
+def test_console_stays_clean(loss_surface: Surface) -> None:
+    """Run All logged no warning or error (no anywidget deprecation warning: the bundle exports only
+    ``default { render }``)."""
+    assert loss_surface.console == []
 
 
 def test_drag_moves_python_probe_and_picture(loss_surface: Surface, artifacts: Path) -> None:
