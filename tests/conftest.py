@@ -10,7 +10,7 @@ import jaxwidgets
 
 
 def seed_surface(x: Any, y: Any) -> Any:
-    """The two-minima function of seed tutorial 004."""
+    """f(x, y) = 2x^2 - 4xy + y^4 + 2: two minima at (-1, -1) and (1, 1), a saddle at the origin."""
     return 2 * x**2 - 4 * x * y + y**4 + 2
 
 

@@ -1,5 +1,6 @@
 /**
- * Types of the wire protocol (/tmp/protocol.md, v1) and of the models, mirroring the Python traits.
+ * Types of the wire protocol (src/jaxwidgets/_base.py describes it) and of the models, mirroring the
+ * Python traits.
  * A minimal AnyModel interface stands in for "@anywidget/types" so the bundle has no extra dependency.
  */
 import type { ArrayRecord, BinaryLike, BufferRecord } from "./arrays";
@@ -99,7 +100,7 @@ export interface ProbeReply {
   seq: number;
   x: number;
   y: number;
-  /** float32 [value, dfdx, dfdy, hxx, hxy, hyy]; Hessian entries NaN when show_hessian is off. */
+  /** float32 [value, dfdx, dfdy, hxx, hxy, hyy]: the Hessian is always computed (show_hessian only draws it). */
   result: BufferRecord;
 }
 
