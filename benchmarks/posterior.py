@@ -2,11 +2,12 @@
 
     python benchmarks/posterior.py [--points 20000] [--chains 2] [--warmup 300] [--samples 500]
 
-The model is the double Gaussian fitted to 20,000 points in examples/posterior.ipynb (naive priors). Reported: the plain run's wall time
-(its first call, which compiles, and a second call), and for the widget: construction (tracing, initial
-point), compile, the time from the start of sampling to the first post-warm-up draws and to the last, and the
-streaming overhead = widget total (construct + compile + sampling) / plain second call - 1. Both totals
-include a compile (``MCMC.run`` compiles on every call), so the two compare like for like.
+The model is the double Gaussian fitted to 20,000 points in examples/posterior.ipynb (naive priors). Reported:
+the plain run's wall time (its first call, which compiles, and a second call), and for the widget:
+construction (tracing, initial point), compile, the time from the start of sampling to the first post-warm-up
+draws and to the last, and the streaming overhead = widget total (construct + compile + sampling) / plain
+second call - 1. Both totals include a compile (``MCMC.run`` compiles on every call), so the two compare like
+for like.
 """
 
 from __future__ import annotations
