@@ -79,6 +79,8 @@ function makeModel(overrides: Partial<PosteriorModel> = {}): FakeModel {
     title: "Normal model",
     _density: {},
     _data: {},
+    reference: {},
+    reference_label: "reference",
     ...overrides,
   });
 }
@@ -384,6 +386,52 @@ describe("Posterior view", () => {
     for (const stroke of strokes) expect(stroke.alpha).toBeGreaterThanOrEqual(0.3); // each curve visible
     const dotFills = calls.slice(0, firstCurve).filter((c) => c.name === "fill");
     for (const fill of dotFills) expect(fill.alpha).toBeLessThanOrEqual(0.5); // the dots faint
+  });
+
+  it("marks the reference (e.g. the MLE) in the pair and trace plots and names it in the legend", async () => {
+    const calls: { name: string; args: number[]; canvas: string }[] = [];
+    const recorder = (canvas: string) => {
+      const state: Record<string | symbol, unknown> = { globalAlpha: 1 };
+      return new Proxy(state, {
+        get: (target, key) => (key in target ? target[key] : (...args: unknown[]) => void calls.push({ name: String(key), args: args as number[], canvas })),
+        set: (target, key, value) => ((target[key] = value), true),
+      });
+    };
+    const contexts = { pair: recorder("pair"), traces: recorder("traces") };
+    vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockImplementation(function (this: HTMLCanvasElement) {
+      if (this.classList.contains("pair-draws")) return contexts.pair;
+      return this.classList.contains("traces") ? contexts.traces : null;
+    } as never);
+    const model = makeModel();
+    const { el } = mount(model);
+    model.replay(1, 1, 30); // mu in [0, 130), sigma = mu + 0.1
+    await nextFrame();
+    const legend = el.querySelector(".post-legend")!;
+    expect(legend.textContent).not.toContain("MLE");
+    calls.length = 0;
+    // Far outside the draws: the pair domain grows to show it.
+    model.set("reference", { mu: 400, sigma: -200 });
+    model.set("reference_label", "MLE");
+    await nextFrame();
+    expect(legend.textContent).toContain("⊕ MLE");
+    const pair = calls.filter((c) => c.canvas === "pair");
+    const [left, top, width, height] = pair.find((c) => c.name === "rect")!.args as [number, number, number, number];
+    const ring = pair.find((c) => c.name === "arc" && c.args[2] === 7)!;
+    expect(ring).toBeDefined();
+    const [px, py] = ring.args as [number, number];
+    expect(px).toBeGreaterThan(left);
+    expect(px).toBeLessThan(left + width);
+    expect(py).toBeGreaterThan(top);
+    expect(py).toBeLessThan(top + height);
+    expect(px).toBeGreaterThan(left + width / 2); // mu = 400 is right of every draw
+    expect(py).toBeGreaterThan(top + height / 2); // sigma = -200 below every draw
+    // One dashed line per trace plot, across it.
+    expect(calls.filter((c) => c.canvas === "traces" && c.name === "setLineDash" && (c.args[0] as unknown as number[]).length > 0)).toHaveLength(2);
+    calls.length = 0;
+    model.set("reference", {});
+    await nextFrame();
+    expect(calls.some((c) => c.name === "arc" && c.args[2] === 7)).toBe(false);
+    expect(legend.textContent).not.toContain("MLE");
   });
 
   it("draws contours of the density under the pair plot when it is for the pair shown", async () => {

@@ -89,6 +89,7 @@ export const STYLE = `
 .jaxwidgets-posterior select { font: inherit; color: ${THEME.text}; background: ${THEME.panel}; border: 1px solid ${THEME.border}; border-radius: 3px; }
 .jaxwidgets-posterior .post-legend { display: inline-flex; flex-wrap: wrap; gap: 2px 12px; color: ${THEME.textDim}; font-size: 0.9em; }
 .jaxwidgets-posterior .post-legend .divergent-mark { color: ${DIVERGENT_COLOR}; font-weight: 700; }
+.jaxwidgets-posterior .post-legend .reference-mark { font-weight: 700; }
 .jaxwidgets-posterior .post-plots { display: flex; flex-wrap: wrap; gap: 4px 12px; align-items: flex-start; }
 .jaxwidgets-posterior .post-predictive[hidden] { display: none; }
 .jaxwidgets-posterior .panel-title { font-size: 0.92em; color: ${THEME.textDim}; margin: 6px 0 0; }
@@ -309,6 +310,8 @@ class PosteriorView {
     this.onModel("_density", () => this.densityChanged());
     this.onModel("_data", () => this.dataChanged());
     this.onModel("num_samples", () => this.invalidate());
+    this.onModel("reference", () => this.invalidate());
+    this.onModel("reference_label", () => this.invalidate());
     const onCustom = (content: unknown, buffers?: readonly BinaryLike[]): void => this.message(content, buffers ?? []);
     this.model.on("msg:custom", onCustom as (...args: never[]) => void);
     this.cleanups.push(() => this.model.off("msg:custom", onCustom as (...args: never[]) => void));
@@ -581,6 +584,17 @@ class PosteriorView {
     return [sites.indexOf(x), sites.indexOf(y)];
   }
 
+  /** The reference values (model trait `reference`) of the sites at these indices, null where none. */
+  private referenceFor(ix: number, iy = -1): [number | null, number | null] {
+    const sites = this.model.get("sites") ?? [];
+    const reference = this.model.get("reference") ?? {};
+    const at = (index: number): number | null => {
+      const value = index >= 0 ? reference[sites[index] ?? ""] : undefined;
+      return typeof value === "number" && Number.isFinite(value) ? value : null;
+    };
+    return [at(ix), at(iy)];
+  }
+
   // ---- density and data ----------------------------------------------------------------------------------
 
   private densityChanged(): void {
@@ -738,8 +752,9 @@ class PosteriorView {
     const densityY = dense ? (dense.transposed ? dense.density.xRange : dense.density.yRange) : null;
     const extent = (index: number): Range | null =>
       index < 0 ? null : store.total > 0 ? store.extent(index) : warm ? this.warmupTrail.extent(index) : null;
-    const dataX = extent(ix);
-    const dataY = extent(iy);
+    const [refX, refY] = this.referenceFor(ix, iy);
+    const dataX = union(extent(ix), refX === null ? null : [refX, refX]);
+    const dataY = union(extent(iy), refY === null ? null : [refY, refY]);
     const grow = (current: Range | null, data: Range | null, density: Range | null): Range | null => {
       const wanted = union(density, data ? padded(data) : null);
       if (!wanted) return current;
@@ -754,7 +769,8 @@ class PosteriorView {
 
   private updateLegend(): void {
     const chains = this.store.chains || this.model.get("num_chains") || 0;
-    const key = `${chains}|${this.showingWarmup()}`;
+    const marked = this.referenceFor(...this.pairIndices()).some((v) => v !== null) ? (this.model.get("reference_label") ?? "") : null;
+    const key = `${chains}|${this.showingWarmup()}|${marked}`;
     if (this.legend.dataset.key === key) return;
     this.legend.dataset.key = key;
     clear(this.legend);
@@ -766,6 +782,11 @@ class PosteriorView {
     const divergent = htmlElement("span", {});
     divergent.append(htmlElement("span", { class: "divergent-mark" }, "×"), " divergent");
     this.legend.append(divergent);
+    if (marked !== null) {
+      const reference = htmlElement("span", { class: "reference-label" });
+      reference.append(htmlElement("span", { class: "reference-mark" }, "⊕"), ` ${marked || "reference"}`);
+      this.legend.append(reference);
+    }
     if (this.showingWarmup()) this.legend.append(htmlElement("span", { class: "warmup-note" }, "faded: warm-up steps (adapting, not draws)"));
   }
 
@@ -840,6 +861,7 @@ class PosteriorView {
       }
     }
     ctx.stroke();
+    drawReference(ctx, scales, g.main, this.referenceFor(ix, iy), readCanvasTheme(this.root).text);
     ctx.restore();
     this.drawMarginals(ctx, ix, iy, xDomain, yDomain);
   }
@@ -1001,6 +1023,7 @@ class PosteriorView {
         }
       }
       ctx.stroke();
+      drawReference(ctx, scales, rect, [null, this.referenceFor(plot.site)[0]], readCanvasTheme(this.root).text);
       ctx.restore();
     });
   }
@@ -1166,6 +1189,46 @@ function drawChainDots(
       if (Number.isFinite(px) && Number.isFinite(py)) ctx.fillRect(px - size / 2, py - size / 2, size, size);
     }
   });
+}
+
+/**
+ * A reference point (or value): dashed lines across the plot at x and y, and where both are given a ring with
+ * a cross (white under dark, so it reads over dots and density alike).
+ */
+function drawReference(ctx: CanvasRenderingContext2D, scales: PlotScales, rect: PlotRect, [x, y]: [number | null, number | null], color: string): void {
+  if (x === null && y === null) return;
+  const px = x === null ? null : scales.x(x);
+  const py = y === null ? null : scales.y(y);
+  ctx.save();
+  ctx.globalAlpha = 0.9;
+  ctx.strokeStyle = color;
+  ctx.lineWidth = 1;
+  ctx.setLineDash([4, 3]);
+  ctx.beginPath();
+  if (px !== null) {
+    ctx.moveTo(px, rect.top);
+    ctx.lineTo(px, rect.top + rect.height);
+  }
+  if (py !== null) {
+    ctx.moveTo(rect.left, py);
+    ctx.lineTo(rect.left + rect.width, py);
+  }
+  ctx.stroke();
+  ctx.setLineDash([]);
+  if (px !== null && py !== null) {
+    for (const [stroke, width] of [["#fff", 4], [color, 2]] as const) {
+      ctx.strokeStyle = stroke;
+      ctx.lineWidth = width;
+      ctx.beginPath();
+      ctx.arc(px, py, 7, 0, 2 * Math.PI);
+      ctx.moveTo(px - 10, py);
+      ctx.lineTo(px + 10, py);
+      ctx.moveTo(px, py - 10);
+      ctx.lineTo(px, py + 10);
+      ctx.stroke();
+    }
+  }
+  ctx.restore();
 }
 
 const transposedCache = new WeakMap<Density, HTMLCanvasElement | null>();

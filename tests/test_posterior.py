@@ -9,6 +9,7 @@ import numpy as np
 import numpyro
 import numpyro.distributions as dist
 import pytest
+import traitlets
 
 from jaxwidgets import FunctionError, Posterior, count_compiles
 from jaxwidgets.kernels.posterior import StreamingSampler
@@ -271,3 +272,26 @@ def test_streamed_draws_are_exactly_plain_numpyro_mcmc_with_the_same_seed():
     expected = np.asarray(mcmc.get_samples(group_by_chain=True)["mu"])
     np.testing.assert_allclose(widget.draws["mu"], expected, rtol=1e-5, atol=1e-6)
     widget.close()
+
+
+def test_a_reference_marks_sites_and_is_validated_like_any_assignment():
+    counts = {"num_chains": 1, "num_warmup": 10, "num_samples": 10}
+    widget = Posterior(conjugate, Y, 1.0, **counts, reference={"mu": 1}, reference_label="MLE")
+    assert widget.reference == {"mu": 1.0} and widget.reference_label == "MLE"
+    widget.reference = {"mu": 0.5}
+    assert widget.reference == {"mu": 0.5}
+    for bad in ({"sigma": 1.0}, {"mu": float("nan")}):
+        with pytest.raises(traitlets.TraitError, match="finite values of sites"):
+            widget.reference = bad
+    widget.close()
+
+
+def test_the_init_strategy_goes_to_nuts():
+    from numpyro.infer import init_to_value
+
+    start = init_to_value(values={"mu": 3.0})
+    sampler = StreamingSampler(
+        conjugate, (Y, 2.0), {}, num_chains=3, num_warmup=5, chunk_length=5, init_strategy=start
+    )
+    state = sampler.init(jax.random.PRNGKey(0), (Y, jnp.float32(2.0)))
+    np.testing.assert_allclose(state.z["mu"], [3.0, 3.0, 3.0])

@@ -50,6 +50,9 @@ export interface PosteriorModel {
   controls: Record<string, ControlSpec>;
   error: string;
   title: string;
+  /** Site -> a value marked in the pair and trace plots (the truth, the MLE, ...). */
+  reference: Record<string, number>;
+  reference_label: string;
   _density: DensityState | Record<string, never>;
   _data: DataState | Record<string, never>;
 }

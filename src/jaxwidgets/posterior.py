@@ -20,6 +20,7 @@ from ._arrays import array_to_json, pack_arrays
 from ._base import JaxWidget, Reply, RequestError, finite_number
 from ._worker import worker_thread
 from .kernels import FunctionError, explain_exception, make_grid_kernel
+from .kernels.diagnostics import arviz, summary_rows
 from .kernels.posterior import Chunk, StreamingSampler
 
 _PROGRESS_SECONDS = 0.2
@@ -39,7 +40,9 @@ class Posterior(JaxWidget):
     sites : list of str, optional
         The sites to show (default: every site with at most 16 values, deterministic ones included).
     num_chains, num_warmup, num_samples, seed
-        As for ``numpyro.infer.MCMC``; chains are vectorised.
+        As for ``numpyro.infer.MCMC``; chains are stepped one after the other in one compiled chunk.
+    init_strategy : callable, optional
+        As for ``numpyro.infer.NUTS`` (default ``init_to_uniform()``, radius 2 in the unconstrained space).
     controls : dict, optional
         Model arguments the page can change, name -> (min, max): a slider each. ``"y[3]"`` names element 3 of
         an array argument ``y`` (drag an observed value). A change restarts the chains from where they are.
@@ -48,6 +51,9 @@ class Posterior(JaxWidget):
         ``draw`` maps site names to one draw's values.
     data : array or (x, y), optional
         Observed data for the data-space panel: samples (drawn as a histogram) or points.
+    reference : dict, optional
+        Site name (as in ``sites``) -> a value to mark in the pair and trace plots, e.g. the truth or the MLE;
+        named ``reference_label`` in the legend. Both are traits: assign them at any time.
 
     Examples
     --------
@@ -87,6 +93,8 @@ class Posterior(JaxWidget):
     ).tag(sync=True)
     controls = traitlets.Dict(read_only=True).tag(sync=True)
     title = traitlets.Unicode("").tag(sync=True)
+    reference = traitlets.Dict(help="Site -> value marked in the pair and trace plots.").tag(sync=True)
+    reference_label = traitlets.Unicode("reference").tag(sync=True)
     _density = traitlets.Dict().tag(sync=True)
     _data = traitlets.Dict().tag(sync=True)
 
@@ -101,12 +109,15 @@ class Posterior(JaxWidget):
         seed: int = 0,
         controls: Mapping[str, tuple[float, float]] | None = None,
         algorithm: str = "NUTS",
+        init_strategy: Callable[..., Any] | None = None,
         chunk_length: int = 50,
         curve: Callable[[dict[str, Any], jax.Array], jax.Array] | None = None,
         curve_x: Any = None,
         num_curves: int = 30,
         data: Any = None,
         title: str = "",
+        reference: Mapping[str, float] | None = None,
+        reference_label: str = "reference",
         **kwargs: Any,
     ) -> None:
         _check_counts(
@@ -130,6 +141,7 @@ class Posterior(JaxWidget):
             chunk_length=chunk_length,
             sites=list(sites) if sites is not None else None,
             algorithm=algorithm,
+            init_strategy=init_strategy,
         )
         self._key = jax.random.PRNGKey(seed)
         self._state = self._sampler.init(self._key, self._model_args)  # readable errors raise here
@@ -142,6 +154,8 @@ class Posterior(JaxWidget):
         self.set_trait("sites", self._sampler.site_names)
         self.pair = tuple((self._sampler.site_names * 2)[:2])
         self.set_trait("controls", self._controls_state())
+        self.reference, self.reference_label = dict(reference or {}), reference_label
+        arviz()  # imported here, in the caller's thread, before the sampling thread needs it
         if data is not None:
             self._data = _data_state(data)
         self._run = 0
@@ -209,10 +223,8 @@ class Posterior(JaxWidget):
     @property
     def idata(self) -> Any:
         """The draws so far as an arviz InferenceData (posterior and sample_stats.diverging)."""
-        import arviz as az
-
         draws, diverging = self._collected()
-        return az.from_dict(
+        return arviz().from_dict(
             posterior=_group_sites(self.sites, draws), sample_stats={"diverging": diverging.astype(bool)}
         )
 
@@ -496,6 +508,14 @@ class Posterior(JaxWidget):
         self.stop()
         return {}, []
 
+    @traitlets.validate("reference")
+    def _validate_reference(self, proposal: Any) -> dict[str, float]:
+        values = {name: float(value) for name, value in dict(proposal["value"]).items()}
+        unknown = sorted(set(values) - set(self.sites))
+        if unknown or not all(map(math.isfinite, values.values())):
+            raise traitlets.TraitError(f"reference needs finite values of sites {self.sites}, got {values}")
+        return values
+
     @traitlets.validate("pair")
     def _validate_pair(self, proposal: Any) -> tuple[str, str]:
         pair = tuple(proposal["value"])
@@ -514,36 +534,6 @@ class Posterior(JaxWidget):
         )
         count = getattr(self, "_count", 0)  # 0 when construction failed early
         return f"Posterior ({self.status}, {count} of {self.num_samples} draws per chain) {rows}".strip()
-
-
-def summary_rows(sites: Sequence[str], draws: np.ndarray) -> list[dict[str, Any]]:
-    """mean, sd, 94% HDI, r_hat and bulk/tail ESS per site with arviz, as JSON-ready rows.
-
-    >>> rows = summary_rows(["a"], np.random.default_rng(0).normal(size=(2, 100, 1)))
-    >>> sorted(rows[0])
-    ['ess_bulk', 'ess_tail', 'hdi_3', 'hdi_97', 'mean', 'r_hat', 'sd', 'site']
-    """
-    import arviz as az
-
-    table: Any = az.summary({name: draws[:, :, j] for j, name in enumerate(sites)}, round_to="none")
-    keys = {
-        "mean": "mean",
-        "sd": "sd",
-        "hdi_3": "hdi_3%",
-        "hdi_97": "hdi_97%",
-        "r_hat": "r_hat",
-        "ess_bulk": "ess_bulk",
-        "ess_tail": "ess_tail",
-    }
-    return [
-        {"site": name, **{key: _json_number(table.loc[name, column]) for key, column in keys.items()}}
-        for name in sites
-    ]
-
-
-def _json_number(value: Any) -> float | None:
-    number = float(value)
-    return number if math.isfinite(number) else None
 
 
 def _group_sites(sites: Sequence[str], draws: np.ndarray) -> dict[str, np.ndarray]:

@@ -59,6 +59,7 @@ class StreamingSampler:
         chunk_length: int,
         sites: list[str] | None = None,
         algorithm: str = "NUTS",
+        init_strategy: Callable[..., Any] | None = None,
     ) -> None:
         if algorithm not in ("NUTS", "HMC"):
             raise ValueError(f"algorithm must be 'NUTS' or 'HMC', got {algorithm!r}")
@@ -67,7 +68,8 @@ class StreamingSampler:
         # Initialised chain by chain, so its sample step is the unbatched one: chains are stepped one after
         # the other (lax.map), not vmapped, because a vmapped NUTS step runs every chain for as long as the
         # longest tree of any of them (seed model, 2 chains: sampling took 31 s vmapped, 15 s mapped).
-        self.kernel = (NUTS if algorithm == "NUTS" else HMC)(model)
+        options = {} if init_strategy is None else {"init_strategy": init_strategy}
+        self.kernel = (NUTS if algorithm == "NUTS" else HMC)(model, **options)
         self._first_state: Any = None
         self._requested_sites = sites
         self.site_names: list[str] = []
