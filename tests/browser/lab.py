@@ -22,7 +22,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -250,9 +250,19 @@ class Notebook:
         self.path = path
 
     @classmethod
-    def open(cls, context: Any, lab: LabServer, path: str, timeout: float = 90.0) -> Notebook:
+    def open(
+        cls,
+        context: Any,
+        lab: LabServer,
+        path: str,
+        timeout: float = 90.0,
+        on_page: Callable[[Any], None] | None = None,
+    ) -> Notebook:
+        """Open ``path``; ``on_page(page)`` runs before the page loads (e.g. to listen to its console)."""
         page = context.new_page()
         page.set_default_timeout(timeout * 1000)
+        if on_page is not None:
+            on_page(page)
         workspace = f"test-{uuid.uuid4().hex[:12]}"  # a fresh workspace: no layout restored from earlier
         page.goto(f"{lab.url}/lab/workspaces/{workspace}/tree/{path}?token={lab.token}")
         notebook = cls(page, path)
