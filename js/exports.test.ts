@@ -5,9 +5,9 @@
  * when it is there, logs "Direct export of a 'render' will likely be deprecated" for every view.
  */
 import { describe, expect, it } from "vitest";
-import * as descent from "./descent";
+import * as descent from "./descent/index";
 import * as posterior from "./posterior";
-import * as surface from "./surface";
+import * as surface from "./surface/index";
 
 describe.each([
   ["surface", surface],

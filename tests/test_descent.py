@@ -114,7 +114,7 @@ def test_loss_figure_follows_the_widget(descent):
 
 def test_loss_figure_has_the_widgets_colours_and_a_legend(descent):
     figure = descent.loss_figure()
-    # The widget draws with optimizer_colors (js/descent.ts follows the trait): the figure uses the same.
+    # The page draws with optimizer_colors (js/descent/index.ts follows the trait): the figure uses the same.
     assert descent.optimizer_colors == {"sgd": "#E69F00", "momentum": "#56B4E9", "adam": "#CC79A7"}
     assert descent.get_state()["optimizer_colors"] == descent.optimizer_colors  # synced to the page
     assert [mark.colors for mark in figure.marks] == [

@@ -3,7 +3,7 @@
  * rule set (CONTROLS_STYLE, part of the shared style in theme.ts). Controls only build DOM; the widget
  * listens (WidgetShell.listen) and decides what a change sends.
  */
-import { htmlElement } from "./dom";
+import { htmlElement, setAttributeIfChanged } from "./dom";
 
 export const CONTROLS_STYLE = (accent: string, text: string, panel: string, border: string): string => `
 .jaxwidgets .controls { display: flex; flex-wrap: wrap; gap: 4px 18px; align-items: center; margin: 6px 0; max-width: 100%; }
@@ -50,8 +50,9 @@ export function slider(label: string, range: SliderRange, doc: Document = docume
     input,
     readout,
     show(text) {
+      // Only what changed is touched: a slider shown per animation frame then costs the page no style work.
       if (readout.textContent !== text) readout.textContent = text;
-      input.setAttribute("aria-valuetext", text);
+      setAttributeIfChanged(input, "aria-valuetext", text);
     },
     setRange({ min, max, step }) {
       input.min = String(min);

@@ -57,7 +57,10 @@ describe("WidgetShell", () => {
     const probe = shell.requester<{ x: number }>("probe");
     run.request({});
     probe.request({ x: 1 });
-    expect(model.sent.map((m) => [m.type, m.client])).toEqual([["run", shell.clientId], ["probe", shell.clientId]]);
+    expect(model.sent.map((m) => [m.type, m.client])).toEqual([
+      ["run", shell.clientId],
+      ["probe", shell.clientId],
+    ]);
     model.emit("msg:custom", { type: "run", seq: 1, client: "another-view" });
     expect(run.busy).toBe(true);
     model.emit("msg:custom", { type: "run", seq: 1, client: shell.clientId });
@@ -67,6 +70,19 @@ describe("WidgetShell", () => {
     model.emit("msg:custom", { type: "error", request: "probe", seq: 1, client: shell.clientId, message: "bad" });
     expect(probe.busy).toBe(false);
     expect(messages).toHaveLength(4);
+  });
+
+  it("routes the acks and errors of an alias kind (reset_view through the view requester) to its requester", () => {
+    const { model, shell } = mount();
+    const view = shell.requester<{ type?: string }>("view", { acks: true, aliases: ["reset_view"] });
+    view.request({ type: "reset_view" });
+    expect(model.sent.map((m) => [m.type, m.seq])).toEqual([["reset_view", 1]]);
+    model.emit("msg:custom", { type: "reset_view", seq: 1, client: shell.clientId });
+    expect(view.busy).toBe(false);
+    view.request({});
+    model.emit("msg:custom", { type: "error", request: "reset_view", seq: 2, client: shell.clientId, message: "bad" });
+    expect(view.busy).toBe(false);
+    expect(() => shell.requester("reset_view")).toThrow(/second requester/);
   });
 
   it("refuses a second requester for one kind", () => {

@@ -37,9 +37,14 @@ export interface ShellOptions<T extends ShellTraits, P extends string> {
   style?: string;
 }
 
-/** Options of `WidgetShell.requester`; `acks`: the replies carry nothing but the seq (run, stop, view). */
+/**
+ * Options of `WidgetShell.requester`. `acks`: the replies carry nothing but the seq (run, stop, view).
+ * `aliases`: other request types sent through this requester as a payload's own `type` (reset_view shares
+ * the view slot and seq): their acks and errors are routed to it as well.
+ */
 export type ShellRequesterOptions<Q extends object> = Omit<RequesterOptions<Q>, "type" | "send" | "client"> & {
   acks?: boolean;
+  aliases?: readonly string[];
 };
 
 let views = 0;
@@ -143,10 +148,11 @@ export class WidgetShell<T extends ShellTraits, P extends string = string> {
    * replies (and, with `acks`, its plain replies) are accepted here, only when they are this view's own.
    */
   requester<Q extends object>(type: string, options: ShellRequesterOptions<Q> = {}): Requester<Q> {
-    if (this.requesters.has(type)) throw new Error(`jaxwidgets: a second requester for "${type}"`);
-    const { acks = false, ...rest } = options;
+    const { acks = false, aliases = [], ...rest } = options;
+    const kinds = [type, ...aliases];
+    for (const kind of kinds) if (this.requesters.has(kind)) throw new Error(`jaxwidgets: a second requester for "${kind}"`);
     const requester = new Requester<Q>({ ...rest, type, send: (m) => this.connection.send(m), client: this.clientId });
-    this.requesters.set(type, { requester: requester as Requester<object>, acks });
+    for (const kind of kinds) this.requesters.set(kind, { requester: requester as Requester<object>, acks });
     return requester;
   }
 

@@ -1,31 +1,28 @@
 /**
- * The LossSurface picture, shared by every widget that draws on a surface (LossSurface, Descent): title,
- * error banner, toolbar (log scale, reset view), heatmap on a canvas, contours, axes and colorbar in SVG,
- * wheel zoom / drag pan / double-click reset through the `view` and `reset_view` requests, theme and
- * sizing, and the disconnected state after a kernel restart (lib/connection.ts). A widget adds its own
- * overlay (probe, handles) into `overlay` and draws it in `paintOverlay`; what it redraws on every reply
- * (paths, arrows) goes on an `Ink` canvas from `addInk`.
+ * The LossSurface picture, shared by every widget that draws on a surface (LossSurface, Descent): toolbar
+ * (log scale, reset view), heatmap on a canvas, contours, axes and colorbar in SVG, wheel zoom / drag pan /
+ * double-click reset (lib/plot_window.ts), theme and sizing. It composes the widget shell (lib/shell.ts:
+ * root, title, banner, connection, client id, listeners, frames), which the widget uses for its own wiring
+ * through `shell`. A widget adds its own overlay (probe, handles) into `overlay` and draws it in
+ * `paintOverlay`; what it redraws on every reply (paths, arrows) goes on an `Ink` canvas from `addInk`.
  *
- * Layers, bottom to top: the heatmap canvas; the SVG of contours and axes; the ink canvases; the overlay's
- * own SVG. The overlay and the inks are separate compositing layers, so a drag repaints neither the heatmap
- * nor the contours (repainting those cost the page more than drawing what moved).
+ * The overlay and the inks are compositing layers of their own (lib/plot_layers.ts), so a drag repaints
+ * neither the heatmap nor the contours (repainting those cost the page more than drawing what moved).
  */
-import { type BinaryLike, asFloat32, decodeArray } from "./arrays";
-import { drawAxes, drawColorbarAxis } from "./axes";
-import { createBanner } from "./banner";
-import { levels, makeNormalization, type Normalization } from "./colormap";
-import { Connection } from "./connection";
-import { type ContourLevel, contourLevels, gridToPixel, levelPath } from "./contour";
-import { htmlElement, observeWidth, svgElement } from "./dom";
-import { Ink } from "./ink";
-import { Requester } from "./flow";
-import { drawColorbar, drawHeatmap, gridImage, hasUndefined, hatchPattern } from "./heatmap";
-import { type CellGrid, finiteMedian, gradientMagnitudes } from "./math";
-import { type AnyModel, hasSurface, type SurfaceModel, type SurfaceState, type ViewRequest } from "./protocol";
+import type { BinaryLike } from "./arrays";
+import { button, checkbox } from "./controls";
+import { htmlElement, observeWidth } from "./dom";
+import type { Ink } from "./ink";
+import { type FigureFrame, PlotLayers } from "./plot_layers";
+import { PlotWindow } from "./plot_window";
+import { type AnyModel, hasSurface, type SurfaceModel } from "./protocol";
 import { type PlotRect, type PlotScales, plotScales } from "./scale";
-import { injectStyle, observeTheme, readCanvasTheme, resolveColor } from "./theme";
-import { attachPanZoom, sameWindow, type ViewWindow } from "./view";
-import { sharedState } from "./shared";
+import { WidgetShell } from "./shell";
+import { colorize, decodeSurface, type Surface, surfaceNotes } from "./surface_data";
+import { observeTheme } from "./theme";
+import { attachPanZoom, type ViewWindow } from "./view";
+
+export { CONTOUR_COUNT, type Surface } from "./surface_data";
 
 export const LAYOUT = {
   marginLeft: 62,
@@ -38,24 +35,8 @@ export const LAYOUT = {
   maxPlot: 640,
 };
 
-export const CONTOUR_COUNT = 10;
-
-/** A decoded `_surface` with everything derived from it that does not depend on the view. */
-export interface Surface {
-  generation: number;
-  stage: string;
-  grid: CellGrid;
-  grad: Float32Array;
-  vmin: number | null;
-  vmax: number | null;
-  medianGrad: number;
-  hasUndefined: boolean;
-  norm: Normalization | null;
-  image: HTMLCanvasElement | null;
-  contours: ContourLevel[];
-}
-
 export type PlotPart = "canvas" | "contours" | "axes" | "overlay";
+const ALL_PARTS: PlotPart[] = ["canvas", "contours", "axes", "overlay"];
 
 /** Boolean traits a toolbar checkbox can be bound to. */
 type BooleanTrait<T> = { [K in keyof T & string]: T[K] extends boolean ? K : never }[keyof T & string];
@@ -63,10 +44,12 @@ type BooleanTrait<T> = { [K in keyof T & string]: T[K] extends boolean ? K : nev
 export interface SurfacePlotOptions<T extends SurfaceModel> {
   model: AnyModel<T>;
   el: HTMLElement;
-  /** Root element class suffix: `jaxwidgets jaxwidgets-<kind>`. */
+  /** Root element class suffix: `jaxwidgets jaxwidgets-<kind>`; also the client id's prefix. */
   kind: string;
-  /** Accessible name of the plot's SVG group. */
+  /** Accessible name of the plot's group of handles. */
   label: string;
+  /** Widget-specific CSS, added after the shared style. */
+  style?: string;
   /** A click (press and release without moving) on the plot background, in data coordinates. */
   onClick?(x: number, y: number, event: MouseEvent): void;
   /** The scales changed (resize, zoom, pan): re-place handles. The overlay is invalidated as well. */
@@ -78,156 +61,83 @@ export interface SurfacePlotOptions<T extends SurfaceModel> {
   plotSide?(available: number, chrome: number): number;
   /** The layout changed: the figure is now `width` px wide, in a widget `available` px wide. */
   onLayout?(width: number, available: number): void;
-  /** A new surface arrived (already decoded and drawn on the next frame). */
-  onSurface?(): void;
   /** Draw the widget's overlay on an animation frame. */
   paintOverlay(): void;
-  /** Custom messages that are not view acknowledgements. */
+  /** Custom messages (the shell has routed the view requests' acks and errors already). */
   onMessage(content: unknown, buffers: readonly BinaryLike[]): void;
-  /** The kernel connection is lost: stop the widget's own requesters and timers (the plot greys itself). */
+  /** The kernel connection is lost: stop the widget's own timers (the plot greys itself). */
   onDisconnect?(): void;
 }
 
-let instanceCount = 0;
-
-/** A per-view id for the `client` field of requests (Python echoes it in the reply). */
-export function newClientId(kind: string, id: number): string {
-  return `${kind}-${id}-${Math.random().toString(36).slice(2, 10)}`;
-}
-
-function isViewAck(content: unknown): content is { seq: number } {
-  if (typeof content !== "object" || content === null) return false;
-  const message = content as Record<string, unknown>;
-  if (typeof message.seq !== "number") return false;
-  if (message.type === "view" || message.type === "reset_view") return true;
-  return message.type === "error" && (message.request === "view" || message.request === "reset_view");
-}
-
 export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
+  /** Root, title, banner, connection, client id, listeners and frames: the widget wires itself through it. */
+  readonly shell: WidgetShell<T, PlotPart>;
   readonly model: AnyModel<T>;
-  readonly el: HTMLElement;
-  readonly doc: Document;
   readonly root: HTMLDivElement;
-  readonly title: HTMLDivElement;
-  readonly banner = createBanner();
   readonly toolbar: HTMLDivElement;
   readonly figure: HTMLDivElement;
-  /** The heatmap and the colorbar on the widget's background, the bottom layer (opaque where that is). */
-  readonly heatmap: Ink;
-  /** Contours, axes, colorbar axis; pan and zoom start on it. */
-  readonly svg: SVGSVGElement;
-  /** The overlay's own SVG, on top of everything (its empty parts let the pointer through). */
-  readonly overlaySvg: SVGSVGElement;
-  /** Clipped to the plot area; widgets draw here. */
+  /** Clipped to the plot area, in the overlay's own SVG on top of the picture; widgets draw here. */
   readonly overlay: SVGGElement;
   /** Above everything: the handles' own layers (lib/drag.ts) go here. */
   readonly handles: HTMLDivElement;
   /** "undefined (NaN or ±inf)" / "refining…": widgets place it where they like. */
   readonly status: HTMLDivElement;
-  readonly id = ++instanceCount;
-  /** This view's `client` id, sent with its requests; widgets use it for their own requesters too. */
-  readonly clientId: string;
-  /** Requests go through `connection.send` (nothing is sent once the kernel connection is lost). */
-  readonly connection: Connection;
 
   private readonly options: SurfacePlotOptions<T>;
-  /** The window the views of this widget show (Python does not echo page zooms back). */
-  private readonly shared: { window?: ViewWindow };
-  private readonly cleanups: (() => void)[] = [];
+  private readonly view: PlotWindow<T>;
+  private readonly layers: PlotLayers;
   private readonly logBox: HTMLInputElement;
-  private readonly clipRects: SVGRectElement[] = [];
-  private readonly contourGroup: SVGGElement;
-  private readonly axesGroup: SVGGElement;
-  private readonly colorbarGroup: SVGGElement;
-  private readonly viewRequester: Requester<ViewRequest | { type: "reset_view" }>;
 
-  window: ViewWindow;
   rect: PlotRect = { left: LAYOUT.marginLeft, top: LAYOUT.marginTop, width: LAYOUT.minPlot, height: LAYOUT.minPlot };
   scales: PlotScales;
   surface: Surface | null = null;
   figureWidth = 0;
   figureHeight = 0;
-  private resetPending = false;
-  private hatch: { dpr: number; pattern: CanvasPattern | string } | null = null;
-  private frame: number | null = null;
   /** The SVG's page box, cached while a pointer is pressed on it (no layout read per pointer move). */
   private svgBox: { left: number; top: number } | null = null;
   private pressed = false;
-  private dirty: Record<PlotPart, boolean> = { canvas: false, contours: false, axes: false, overlay: false };
 
   constructor(options: SurfacePlotOptions<T>) {
     this.options = options;
-    this.model = options.model;
-    this.el = options.el;
-    this.doc = options.el.ownerDocument;
-    this.shared = sharedState<{ window: ViewWindow }>(options.model);
-    this.clientId = newClientId(options.kind, this.id);
-    this.window = this.shared.window ?? { x: this.model.get("x_range"), y: this.model.get("y_range") };
+    const shell = new WidgetShell<T, PlotPart>({
+      model: options.model,
+      el: options.el,
+      kind: options.kind,
+      style: options.style,
+      paint: (parts) => this.paint(parts),
+      onMessage: (content, buffers) => options.onMessage(content, buffers),
+      onDisconnect: () => options.onDisconnect?.(),
+    });
+    this.shell = shell;
+    this.model = shell.model;
+    this.root = shell.root;
+    this.view = new PlotWindow(shell, () => this.windowChanged());
     this.scales = plotScales(this.window.x, this.window.y, this.rect);
 
-    this.root = htmlElement("div", { class: `jaxwidgets jaxwidgets-${options.kind}` });
-    injectStyle(this.root);
-    this.title = htmlElement("div", { class: "jaxwidgets-title" });
     this.toolbar = htmlElement("div", { class: "jaxwidgets-toolbar" });
-    this.logBox = this.checkbox("log scale", "log_scale" as BooleanTrait<T>);
-    const reset = htmlElement("button", { type: "button", class: "reset-view", title: "Back to the initial view (or double-click the plot)" }, "Reset view");
+    const reset = button("Reset view", { className: "reset-view", title: "Back to the initial view (or double-click the plot)" });
     this.toolbar.append(reset);
-    this.listen(reset, "click", () => this.requestReset());
+    shell.listen(reset, "click", () => this.view.reset());
+    this.logBox = this.checkbox("log scale", "log_scale" as BooleanTrait<T>);
 
     this.figure = htmlElement("div", { class: "jaxwidgets-figure" });
-    this.heatmap = new Ink(this.doc, "heatmap");
-    this.svg = svgElement("svg");
-    this.contourGroup = svgElement("g", { class: "contours", "clip-path": this.plotClip(this.svg, "contours") });
-    this.axesGroup = svgElement("g", { class: "axis" });
-    this.colorbarGroup = svgElement("g", { class: "axis colorbar-axis" });
-    this.svg.append(this.contourGroup, this.axesGroup, this.colorbarGroup);
-    this.overlaySvg = svgElement("svg", { class: "overlay-layer", "aria-hidden": "true" });
-    this.overlay = svgElement("g", { class: "overlay", "clip-path": this.plotClip(this.overlaySvg, "overlay") });
-    this.overlaySvg.append(this.overlay);
+    this.layers = new PlotLayers(this.figure, `jaxwidgets-clip-${shell.clientId}`);
+    this.overlay = this.layers.overlay;
     this.handles = htmlElement("div", { class: "handle-layers", role: "group", "aria-label": options.label });
-    this.figure.append(this.heatmap.canvas, this.svg, this.overlaySvg, this.handles);
+    this.figure.append(this.handles);
     this.status = htmlElement("div", { class: "legend status" });
     this.status.hidden = true;
-    this.root.append(this.title, this.banner.element, this.toolbar, this.figure);
-    this.el.append(this.root);
-
-    this.connection = new Connection({
-      model: this.model,
-      el: this.el,
-      root: this.root,
-      onLost: () => {
-        this.viewRequester.dispose();
-        this.options.onDisconnect?.();
-      },
-    });
-    this.cleanups.push(() => this.connection.dispose());
-    this.viewRequester = new Requester<ViewRequest | { type: "reset_view" }>({
-      type: "view",
-      send: (m) => this.connection.send(m),
-      onIdle: () => this.viewSettled(),
-      client: this.clientId,
-    });
+    this.root.append(this.toolbar, this.figure);
 
     this.attachPanZoom();
-    this.onModel("_surface", () => this.surfaceChanged());
-    this.onModel("error", () => this.banner.set(this.model.get("error")));
-    this.onModel("title", () => (this.title.textContent = this.model.get("title") ?? ""));
-    this.onModel("x_label", () => this.invalidate("axes"));
-    this.onModel("y_label", () => this.invalidate("axes"));
-    this.onModel("log_scale", () => this.logScaleChanged());
-    this.onModel("x_range", () => this.modelWindowChanged());
-    this.onModel("y_range", () => this.modelWindowChanged());
-    this.onEvent("msg:custom", ((content: unknown, buffers?: readonly BinaryLike[]) => {
-      if (isViewAck(content)) this.viewRequester.acceptOwn(content);
-      else this.options.onMessage(content, buffers ?? []);
-    }) as (...args: never[]) => void);
-    this.observeSize();
+    shell.onModel("_surface", () => this.surfaceChanged());
+    shell.onModel("x_label", () => shell.invalidate("axes"));
+    shell.onModel("y_label", () => shell.invalidate("axes"));
+    shell.onModel("log_scale", () => this.logScaleChanged());
+    shell.addCleanup(observeWidth(options.el, () => this.layout()));
     // The canvas holds theme colours (background, plot backdrop, colorbar border): redraw it on a new theme.
-    this.cleanups.push(observeTheme(this.doc, () => this.invalidate("canvas")));
+    shell.addCleanup(observeTheme(shell.doc, () => shell.invalidate("canvas")));
     this.cacheBoxWhilePressed();
-
-    this.title.textContent = this.model.get("title") ?? "";
-    this.banner.set(this.model.get("error"));
     this.logBox.checked = Boolean(this.model.get("log_scale"));
   }
 
@@ -238,69 +148,32 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
   start(): void {
     this.layout();
     this.surfaceChanged();
-    this.connection.watch();
+    this.shell.start();
   }
 
   destroy(): void {
-    if (this.frame !== null) cancelAnimationFrame(this.frame);
-    this.frame = null;
-    for (const cleanup of this.cleanups.splice(0)) cleanup();
-    this.viewRequester.dispose();
-    this.root.remove();
+    this.shell.destroy();
   }
 
-  // ---- wiring (widgets use these too, so one destroy() cleans everything) -------------------------------
-
-  listen(target: EventTarget, type: string, handler: (event: Event) => void, options?: AddEventListenerOptions): void {
-    target.addEventListener(type, handler, options);
-    this.cleanups.push(() => target.removeEventListener(type, handler, options));
-  }
-
-  onEvent(event: string, handler: (...args: never[]) => void): void {
-    this.model.on(event, handler);
-    this.cleanups.push(() => this.model.off(event, handler));
-  }
-
-  onModel(trait: keyof T & string, handler: () => void): void {
-    this.onEvent(`change:${trait}`, handler);
-  }
-
-  addCleanup(cleanup: () => void): void {
-    this.cleanups.push(cleanup);
+  /** The window shown, in data coordinates. */
+  get window(): ViewWindow {
+    return this.view.current;
   }
 
   /** A canvas for what a widget redraws on every reply, between the contours and the overlay. */
   addInk(className: string): Ink {
-    const ink = new Ink(this.doc, className);
-    this.figure.insertBefore(ink.canvas, this.overlaySvg);
-    return ink;
-  }
-
-  /** A clipPath to the plot area in `svg` (kept sized by layout), as a `clip-path` attribute value. */
-  private plotClip(svg: SVGSVGElement, name: string): string {
-    const id = `jaxwidgets-clip-${this.options.kind}-${this.id}-${name}`;
-    const clip = svgElement("clipPath", { id });
-    const rect = svgElement("rect");
-    clip.append(rect);
-    const defs = svgElement("defs");
-    defs.append(clip);
-    svg.append(defs);
-    this.clipRects.push(rect);
-    return `url(#${id})`;
+    return this.layers.addInk(className);
   }
 
   /** A labelled checkbox in the toolbar, bound to a boolean trait (model.set + save_changes). */
   checkbox(text: string, trait: BooleanTrait<T>): HTMLInputElement {
-    const label = htmlElement("label");
-    const box = htmlElement("input", { type: "checkbox" });
-    label.append(box, this.doc.createTextNode(text));
-    const reset = this.toolbar.querySelector(".reset-view");
-    this.toolbar.insertBefore(label, reset);
-    this.listen(box, "change", () => {
-      this.model.set(trait, box.checked as T[typeof trait]);
+    const { element, input } = checkbox(text, this.shell.doc);
+    this.toolbar.insertBefore(element, this.toolbar.querySelector(".reset-view"));
+    this.shell.listen(input, "change", () => {
+      this.model.set(trait, input.checked as T[typeof trait]);
       this.model.save_changes();
     });
-    return box;
+    return input;
   }
 
   private attachPanZoom(): void {
@@ -311,11 +184,11 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
       toData: (px, py) => this.toData(px, py),
       localPoint: (event) => this.localPoint(event),
       contains: (px, py) => this.insidePlot(px, py),
-      onWindow: (window) => this.requestWindow(window),
+      onWindow: (window) => this.view.request(window),
       onClick: (x, y, event) => this.options.onClick?.(x, y, event),
-      onReset: () => this.requestReset(),
+      onReset: () => this.view.reset(),
     });
-    this.cleanups.push(detach);
+    this.shell.addCleanup(detach);
   }
 
   /**
@@ -324,38 +197,30 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
    * and again only after a scroll or resize during the press.
    */
   private cacheBoxWhilePressed(): void {
-    const press = (): void => {
-      this.pressed = true;
-      this.svgBox = null;
-    };
-    const release = (): void => {
-      this.pressed = false;
+    const pressed = (down: boolean) => (): void => {
+      this.pressed = down;
       this.svgBox = null;
     };
     const forget = (): void => {
       this.svgBox = null;
     };
-    this.listen(this.figure, "pointerdown", press, { capture: true });
-    this.listen(this.figure, "pointerup", release, { capture: true });
-    this.listen(this.figure, "pointercancel", release, { capture: true });
-    const view = this.doc.defaultView;
+    this.shell.listen(this.figure, "pointerdown", pressed(true), { capture: true });
+    this.shell.listen(this.figure, "pointerup", pressed(false), { capture: true });
+    this.shell.listen(this.figure, "pointercancel", pressed(false), { capture: true });
+    const view = this.shell.doc.defaultView;
     if (view) {
-      this.listen(view, "scroll", forget, { capture: true, passive: true });
-      this.listen(view, "resize", forget, { passive: true });
+      this.shell.listen(view, "scroll", forget, { capture: true, passive: true });
+      this.shell.listen(view, "resize", forget, { passive: true });
     }
-  }
-
-  private observeSize(): void {
-    this.cleanups.push(observeWidth(this.el, () => this.layout()));
   }
 
   // ---- geometry ----------------------------------------------------------------------------------------
 
   layout(): void {
     this.svgBox = null;
-    // The root is at most 760 px wide (theme.ts; Descent's more): lay out within it, so the colorbar labels
-    // are never cut.
-    const available = this.root.clientWidth || this.el.clientWidth || LAYOUT.minPlot + 200;
+    // The root is at most 760 px wide (theme.ts; Descent's more, descent/style.ts): lay out within it, so the
+    // colorbar labels are never cut.
+    const available = this.root.clientWidth || this.shell.el.clientWidth || LAYOUT.minPlot + 200;
     const chrome = LAYOUT.marginLeft + LAYOUT.colorbarGap + LAYOUT.colorbarWidth + LAYOUT.colorbarLabels;
     const fit = this.options.plotSide?.(available, chrome) ?? Math.min(LAYOUT.maxPlot, available - chrome);
     const side = Math.round(Math.max(LAYOUT.minPlot, fit));
@@ -366,20 +231,16 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
     this.figureHeight = height;
     this.figure.style.width = `${width}px`;
     this.figure.style.height = `${height}px`;
-    for (const svg of [this.svg, this.overlaySvg]) {
-      svg.setAttribute("width", String(width));
-      svg.setAttribute("height", String(height));
-    }
-    for (const [name, value] of Object.entries({ x: this.rect.left, y: this.rect.top, width: side, height: side })) {
-      for (const rect of this.clipRects) rect.setAttribute(name, String(value));
-    }
+    this.layers.resize(this.frame());
     this.updateScales();
     this.options.onLayout?.(width, available);
-    this.invalidate("canvas", "contours", "axes", "overlay");
+    this.shell.invalidate(...ALL_PARTS);
   }
 
-  colorbarRect(): PlotRect {
-    return { left: this.rect.left + this.rect.width + LAYOUT.colorbarGap, top: this.rect.top, width: LAYOUT.colorbarWidth, height: this.rect.height };
+  private frame(): FigureFrame {
+    const { rect } = this;
+    const colorbar = { left: rect.left + rect.width + LAYOUT.colorbarGap, top: rect.top, width: LAYOUT.colorbarWidth, height: rect.height };
+    return { width: this.figureWidth, height: this.figureHeight, plot: rect, colorbar };
   }
 
   private updateScales(): void {
@@ -387,10 +248,15 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
     this.options.onScales?.();
   }
 
+  private windowChanged(): void {
+    this.updateScales();
+    this.shell.invalidate(...ALL_PARTS);
+  }
+
   localPoint(event: MouseEvent): [number, number] {
     let box = this.pressed ? this.svgBox : null;
     if (box === null) {
-      const rect = this.svg.getBoundingClientRect();
+      const rect = this.layers.svg.getBoundingClientRect();
       box = { left: rect.left, top: rect.top };
       if (this.pressed) this.svgBox = box;
     }
@@ -445,189 +311,44 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
     const state = this.model.get("_surface");
     if (!hasSurface(state)) return;
     try {
-      this.surface = this.decodeSurface(state);
+      this.surface = decodeSurface(state, Boolean(this.model.get("log_scale")), this.shell.doc);
     } catch (error) {
       console.error("jaxwidgets: cannot decode _surface", error);
       return;
     }
-    this.followSurfaceWindow(this.surface.grid);
+    const { grid } = this.surface;
+    this.view.follow({ x: grid.x, y: grid.y });
     this.root.dataset.surfaceGeneration = String(this.surface.generation);
     this.root.dataset.surfaceStage = this.surface.stage;
     this.updateStatus();
-    this.options.onSurface?.();
-    this.invalidate("canvas", "contours", "axes", "overlay");
-  }
-
-  private decodeSurface(state: SurfaceState): Surface {
-    const values = asFloat32(decodeArray(state.values));
-    const grad = asFloat32(decodeArray(state.grad));
-    const [ny = 0, nx = 0] = values.shape;
-    const grid: CellGrid = { values: values.data, nx, ny, x: state.x_range, y: state.y_range };
-    const surface: Surface = {
-      generation: state.generation,
-      stage: state.stage,
-      grid,
-      grad: grad.data,
-      vmin: finiteOrNull(state.vmin),
-      vmax: finiteOrNull(state.vmax),
-      medianGrad: finiteMedian(gradientMagnitudes(grad.data, nx * ny)),
-      hasUndefined: hasUndefined(values.data),
-      norm: null,
-      image: null,
-      contours: [],
-    };
-    this.colorize(surface);
-    return surface;
-  }
-
-  /** Colour image and contours: they depend on the surface and on the log_scale setting. */
-  private colorize(surface: Surface): void {
-    const { vmin, vmax, grid } = surface;
-    if (vmin === null || vmax === null) {
-      surface.norm = null;
-      surface.contours = [];
-      surface.image = null;
-      return;
-    }
-    surface.norm = makeNormalization(vmin, vmax, Boolean(this.model.get("log_scale")));
-    surface.image = gridImage(grid.values, grid.nx, grid.ny, surface.norm, this.doc);
-    surface.contours = contourLevels(grid.values, grid.nx, grid.ny, levels(surface.norm, CONTOUR_COUNT));
+    this.shell.invalidate(...ALL_PARTS);
   }
 
   private updateStatus(): void {
-    const parts: string[] = [];
-    if (this.surface?.hasUndefined) parts.push("undefined (NaN or ±inf)");
-    if (this.surface?.stage === "coarse") parts.push("refining…");
+    const notes = surfaceNotes(this.surface);
     this.status.replaceChildren();
     if (this.surface?.hasUndefined) this.status.append(htmlElement("span", { class: "undefined-swatch" }), " ");
-    this.status.append(parts.join("   "));
-    this.status.hidden = parts.length === 0;
-  }
-
-  /**
-   * A surface is computed for Python's current view. When this view has no view request under way, that is
-   * the window to show: it follows zooms made in another view of the model, or by Python.
-   */
-  private followSurfaceWindow(grid: CellGrid): void {
-    if (this.viewRequester.busy) return;
-    const window = { x: grid.x, y: grid.y };
-    if (!sameWindow(window, this.window)) this.setWindow(window);
+    this.status.append(notes.join("   "));
+    this.status.hidden = notes.length === 0;
   }
 
   private logScaleChanged(): void {
-    this.logBox.checked = Boolean(this.model.get("log_scale"));
-    if (this.surface) this.colorize(this.surface);
-    this.invalidate("canvas", "contours");
-  }
-
-  // ---- the window --------------------------------------------------------------------------------------
-
-  private modelWindowChanged(): void {
-    // While our own view requests are under way the traits echo older windows: keep the user's.
-    if (this.viewRequester.busy && !this.resetPending) return;
-    this.adoptModelWindow();
-  }
-
-  private viewSettled(): void {
-    if (this.resetPending) {
-      this.resetPending = false;
-      this.adoptModelWindow();
-    }
-  }
-
-  private adoptModelWindow(): void {
-    const window = { x: this.model.get("x_range"), y: this.model.get("y_range") };
-    if (sameWindow(window, this.window)) return;
-    this.setWindow(window);
-  }
-
-  requestWindow(window: ViewWindow): void {
-    this.resetPending = false;
-    this.setWindow(window);
-    this.viewRequester.request({ x_range: [...window.x], y_range: [...window.y] });
-  }
-
-  requestReset(): void {
-    this.resetPending = true;
-    this.viewRequester.request({ type: "reset_view" });
-  }
-
-  private setWindow(window: ViewWindow): void {
-    this.window = { x: [...window.x], y: [...window.y] };
-    this.shared.window = this.window;
-    this.updateScales();
-    this.invalidate("canvas", "contours", "axes", "overlay");
+    const logScale = Boolean(this.model.get("log_scale"));
+    this.logBox.checked = logScale;
+    if (this.surface) colorize(this.surface, logScale, this.shell.doc);
+    this.shell.invalidate("canvas", "contours");
   }
 
   // ---- drawing -----------------------------------------------------------------------------------------
 
-  invalidate(...parts: PlotPart[]): void {
-    for (const part of parts) this.dirty[part] = true;
-    if (this.frame === null && typeof requestAnimationFrame !== "undefined") {
-      this.frame = requestAnimationFrame(() => this.paint());
+  private paint(parts: ReadonlySet<PlotPart>): void {
+    const { layers, surface, scales } = this;
+    if (parts.has("canvas")) layers.drawCanvas(this.root, this.frame(), surface, scales);
+    if (parts.has("contours")) layers.drawContours(surface, scales);
+    if (parts.has("axes")) {
+      const labels = { x: this.model.get("x_label") ?? "x", y: this.model.get("y_label") ?? "y" };
+      layers.drawAxes(this.frame(), surface, scales, labels);
     }
+    if (parts.has("overlay")) this.options.paintOverlay();
   }
-
-  private paint(): void {
-    this.frame = null;
-    const dirty = this.dirty;
-    this.dirty = { canvas: false, contours: false, axes: false, overlay: false };
-    if (dirty.canvas) this.drawCanvas();
-    if (dirty.contours) this.drawContours();
-    if (dirty.axes) this.drawAxesAndColorbar();
-    if (dirty.overlay) this.options.paintOverlay();
-  }
-
-  private drawCanvas(): void {
-    // Under the margins, the widget's own background (JupyterLab's --jp-layout-color0): where it is opaque,
-    // so is this layer, and the compositor skips drawing the page beneath it on every frame of a drag.
-    const background = this.doc.defaultView?.getComputedStyle(this.root).backgroundColor;
-    const ctx = this.heatmap.begin({ left: 0, top: 0, width: this.figureWidth, height: this.figureHeight }, background);
-    if (!ctx) return;
-    const dpr = this.doc.defaultView?.devicePixelRatio ?? 1;
-    ctx.fillStyle = resolveColor(this.root, "--jp-layout-color2", "rgba(128, 128, 128, 0.12)");
-    ctx.fillRect(this.rect.left, this.rect.top, this.rect.width, this.rect.height);
-    const surface = this.surface;
-    if (surface?.image) {
-      drawHeatmap(ctx, surface.image, { target: this.gridPixelRect(surface.grid), clip: this.rect }, surface.hasUndefined ? this.hatchFor(ctx, dpr) : null);
-    }
-    if (surface?.norm) drawColorbar(ctx, this.colorbarRect(), readCanvasTheme(this.root).border, this.doc);
-  }
-
-  private hatchFor(ctx: CanvasRenderingContext2D, dpr: number): CanvasPattern | string {
-    if (this.hatch?.dpr !== dpr) this.hatch = { dpr, pattern: hatchPattern(ctx, dpr, this.doc) };
-    return this.hatch.pattern;
-  }
-
-  /** Where the grid's extent lies in pixels under the current view (it may lag behind during pan/zoom). */
-  private gridPixelRect(grid: CellGrid): PlotRect {
-    const left = this.scales.x(grid.x[0]);
-    const right = this.scales.x(grid.x[1]);
-    const top = this.scales.y(grid.y[1]);
-    const bottom = this.scales.y(grid.y[0]);
-    return { left, top, width: right - left, height: bottom - top };
-  }
-
-  private drawContours(): void {
-    const surface = this.surface;
-    const levelsToDraw = surface?.contours ?? [];
-    const toPixel = surface ? gridToPixel(surface.grid.nx, surface.grid.ny, surface.grid.x, surface.grid.y, this.scales.x, this.scales.y) : null;
-    const paths = this.contourGroup.children;
-    levelsToDraw.forEach((level, k) => {
-      const path = (paths[k] as SVGPathElement | undefined) ?? this.contourGroup.appendChild(svgElement("path"));
-      path.setAttribute("d", toPixel ? levelPath(level, toPixel) : "");
-      path.dataset.level = String(level.value);
-    });
-    while (paths.length > levelsToDraw.length) paths[paths.length - 1]!.remove();
-  }
-
-  private drawAxesAndColorbar(): void {
-    drawAxes(this.axesGroup, this.scales, this.rect, { x: this.model.get("x_label") ?? "x", y: this.model.get("y_label") ?? "y" });
-    const norm = this.surface?.norm ?? null;
-    drawColorbarAxis(this.colorbarGroup, norm, this.colorbarRect(), norm ? levels(norm, CONTOUR_COUNT) : []);
-  }
-}
-
-function finiteOrNull(value: number | null | undefined): number | null {
-  return typeof value === "number" && Number.isFinite(value) ? value : null;
 }

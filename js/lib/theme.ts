@@ -21,7 +21,7 @@ export const THEME = {
   accent: "var(--jp-brand-color1, #1976d2)",
 } as const;
 
-/** Styles for every widget, scoped under `.jaxwidgets`. */
+/** Styles every widget shares, scoped under `.jaxwidgets`; a widget's own are in js/<widget>/style.ts. */
 export const STYLE = `
 .jaxwidgets {
   font-family: ${THEME.font};
@@ -78,69 +78,15 @@ export const STYLE = `
 .jaxwidgets .plot-hit { fill: transparent; cursor: grab; touch-action: none; }
 .jaxwidgets .plot-hit:active { cursor: grabbing; }
 .jaxwidgets .contours path { fill: none; stroke: rgba(255, 255, 255, 0.55); stroke-width: 0.8; pointer-events: none; }
-.jaxwidgets .halo { stroke: rgba(0, 0, 0, 0.55); fill: none; stroke-linecap: round; }
-.jaxwidgets .arrow { stroke: #fff; fill: none; stroke-width: 2; stroke-linecap: round; stroke-linejoin: round; }
-.jaxwidgets .arrow-head { fill: #fff; stroke: rgba(0, 0, 0, 0.55); stroke-width: 1; }
-.jaxwidgets .provisional .arrow { stroke-dasharray: 4 3; opacity: 0.8; }
-.jaxwidgets .eigen { stroke: #ff9f1c; stroke-width: 2; fill: none; stroke-linecap: round; }
-.jaxwidgets .eigen.negative { stroke: #ff5d8f; stroke-dasharray: 5 3; }
 .jaxwidgets .handle { cursor: grab; touch-action: none; outline: none; }
 .jaxwidgets .handle:active { cursor: grabbing; }
 .jaxwidgets .handle circle.knob { fill: rgba(255, 255, 255, 0.95); stroke: #000; stroke-width: 1.5; }
 .jaxwidgets .handle circle.focus-ring { fill: none; stroke: ${THEME.accent}; stroke-width: 2.5; opacity: 0; }
 .jaxwidgets .handle:focus-visible circle.focus-ring { opacity: 1; }
-.jaxwidgets .readout {
-  font-family: var(--jp-code-font-family, ui-monospace, monospace);
-  font-size: 0.95em;
-  min-height: 1.4em;
-  margin-top: 4px;
-  display: flex;
-  flex-wrap: wrap;
-  gap: 0 1.5em;
-  user-select: text;
-  -webkit-user-select: text;
-}
-.jaxwidgets .readout span { white-space: nowrap; }
-.jaxwidgets .readout.provisional { font-style: italic; color: ${THEME.textDim}; }
-.jaxwidgets .readout-line { display: flex; flex-wrap: wrap; gap: 0 1.5em; flex-basis: 100%; }
-.jaxwidgets .readout-line[hidden] { display: none; }
-.jaxwidgets .readout-line.provisional { font-style: italic; color: ${THEME.textDim}; }
 .jaxwidgets .undefined-swatch { display: inline-block; width: 12px; height: 12px; vertical-align: -2px; border: 1px solid ${THEME.border};
   background: repeating-linear-gradient(-45deg, #9e9e9e 0 3px, #6e6e6e 3px 4.5px); }
 .jaxwidgets .legend { font-size: 0.9em; color: ${THEME.textDim}; margin-top: 2px; }
 .jaxwidgets .legend[hidden] { display: none; }
-/* Descent: the legend, controls and loss chart in a column beside the plot where there is room (descent.ts). */
-.jaxwidgets.jaxwidgets-descent { max-width: 1120px; }
-.jaxwidgets-descent .descent-body { display: flex; flex-direction: column; align-items: flex-start; }
-.jaxwidgets-descent .descent-body.beside { flex-direction: row; gap: 20px; }
-.jaxwidgets-descent .descent-column { display: flex; flex-direction: column; max-width: 100%; }
-.jaxwidgets-descent .descent-body.beside .descent-column { padding-top: 4px; }
-/* A long value (one learning rate per optimizer) wraps inside the column instead of running out of it. */
-.jaxwidgets-descent .descent-controls .control { max-width: 100%; }
-.jaxwidgets-descent .descent-controls .control-value { white-space: normal; }
-.jaxwidgets-descent .descent-body.beside .descent-legend, .jaxwidgets-descent .descent-body.beside .descent-controls { padding-left: 0; }
-.jaxwidgets-descent .start-number { fill: #fff; font-weight: 700; font-size: 12px; stroke: #000; stroke-width: 2.5px; paint-order: stroke; pointer-events: none; }
-.jaxwidgets-descent .descent-legend { padding-left: 8px; display: flex; flex-wrap: wrap; gap: 2px 16px; align-items: center; margin-top: 4px; max-width: 100%; }
-.jaxwidgets-descent .legend-entry { display: inline-flex; align-items: center; gap: 5px; white-space: nowrap; }
-.jaxwidgets-descent .swatch { display: inline-block; width: 18px; height: 4px; border-radius: 2px; outline: 1px solid rgba(0, 0, 0, 0.45); }
-.jaxwidgets-descent .legend-name { font-weight: 600; color: ${THEME.textStrong}; }
-.jaxwidgets-descent .legend-rate { color: ${THEME.textDim}; font-size: 0.92em; }
-.jaxwidgets-descent .legend-diverged { color: ${THEME.error}; font-size: 0.92em; }
-.jaxwidgets-descent .legend-help { color: ${THEME.textDim}; font-size: 0.85em; margin-left: auto; }
-.jaxwidgets-descent .descent-controls { padding-left: 8px; display: flex; flex-wrap: wrap; gap: 4px 18px; align-items: center; margin-top: 6px; max-width: 100%; }
-.jaxwidgets-descent .control { display: inline-flex; align-items: center; gap: 6px; white-space: nowrap; }
-.jaxwidgets-descent .control-name { display: inline-flex; align-items: center; gap: 6px; }
-.jaxwidgets-descent .control input[type="range"] { width: 130px; margin: 0; accent-color: ${THEME.accent}; }
-.jaxwidgets-descent .control-value { font-family: var(--jp-code-font-family, ui-monospace, monospace); font-size: 0.92em; min-width: 4em; }
-.jaxwidgets-descent button.play {
-  font: inherit; line-height: 1; width: 2em; height: 1.7em; padding: 0; cursor: pointer;
-  color: ${THEME.text}; background: ${THEME.panel}; border: 1px solid ${THEME.border}; border-radius: 3px;
-}
-.jaxwidgets-descent button.play svg { display: block; margin: auto; fill: currentColor; }
-.jaxwidgets-descent button.play:hover { border-color: ${THEME.accent}; }
-.jaxwidgets-descent .loss-chart { position: relative; margin-top: 6px; }
-.jaxwidgets-descent .loss-chart svg { position: absolute; left: 0; top: 0; overflow: visible; }
-.jaxwidgets-descent .step-marker { stroke: ${THEME.text}; stroke-width: 1; stroke-dasharray: 3 2; }
 ${CONTROLS_STYLE(THEME.accent, THEME.text, THEME.panel, THEME.border)}
 .jaxwidgets.disconnected { cursor: not-allowed; }
 .jaxwidgets.disconnected > :not(.jaxwidgets-disconnected) { filter: grayscale(1); opacity: 0.45; pointer-events: none; }

@@ -3,8 +3,9 @@
 ``PlaneWidget`` holds what LossSurface and Descent share: the function ``f`` (or a pytree loss sliced on two
 leaves), the view's ranges with wheel zoom / drag pan / reset (the ``view`` and ``reset_view`` requests), and
 the heatmap grid, computed off the drag path by a newest-job worker (coarse first where it is slow). The front
-end twin is js/lib/surface_plot.ts. A widget adds what it draws on the plane and compiles its own kernel in
-``_compile_extra``, which is swapped together with the grid kernel when ``f`` changes.
+end twin is js/lib/surface_plot.ts (its view requests in js/lib/plot_window.ts). A widget adds what it draws
+on the plane and compiles its own kernel in ``_compile_extra``, which is swapped together with the grid kernel
+when ``f`` changes.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ SOAK_DRAGS = 100
 
 
 def in_flight_limit(source: str, constant: str) -> int:
-    """The flow control's limit on requests in flight, as js/surface.ts or js/descent.ts sets it."""
+    """The limit on requests in flight, as js/surface/index.ts or js/descent/index.ts sets it."""
     match = re.search(rf"\b{constant}\s*=\s*(\d+)", (REPO / "js" / source).read_text())
     return int(match.group(1)) if match else 1
 
@@ -373,8 +373,8 @@ def check_storm(figures: dict[str, Any], limit: int) -> None:
 
 
 STORMS = {
-    "surface": ("storm surface", "surface", ("surface.ts", "PROBE_IN_FLIGHT")),
-    "descent": ("storm descent", "descent", ("descent.ts", "RUNS_IN_FLIGHT")),
+    "surface": ("storm surface", "surface", ("surface/index.ts", "PROBE_IN_FLIGHT")),
+    "descent": ("storm descent", "descent", ("descent/index.ts", "RUNS_IN_FLIGHT")),
 }
 
 
@@ -395,7 +395,7 @@ def test_soak_memory_bounded(session: Session) -> None:
     assert figures["view_unchanged"], "a drag missed the handle and panned the view"
     assert figures["python"] == pytest.approx(figures["handle"], abs=1e-9), figures
     assert figures["exact"] == pytest.approx(figures["python"], abs=1e-9), figures
-    assert 1 <= figures["max_in_flight"] <= in_flight_limit("surface.ts", "PROBE_IN_FLIGHT"), figures
+    assert 1 <= figures["max_in_flight"] <= in_flight_limit("surface/index.ts", "PROBE_IN_FLIGHT"), figures
     assert figures["max_frame_gap_ms"] < 500, figures
     # Each drag makes about 3 requests. Keeping one 200 x 200 surface (values + gradient, 480 kB) per drag
     # would add 48 MB over 100 drags, keeping each probe reply with its message (about 1 kB) 0.3 MB, each

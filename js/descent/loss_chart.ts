@@ -6,9 +6,9 @@
  * rule, losses that swing as a start circles rebuilt them on about one reply in ten).
  */
 import { type ScaleLinear, type ScaleLogarithmic, scaleLinear, scaleLog } from "d3-scale";
-import { clear, htmlElement, setAttributeIfChanged, svgElement } from "./dom";
-import { formatTick } from "./format";
-import { Ink, strokePolyline, thinPolyline } from "./ink";
+import { clear, htmlElement, setAttributeIfChanged, svgElement } from "../lib/dom";
+import { formatTick } from "../lib/format";
+import { Ink, strokePolyline, thinPolyline } from "../lib/ink";
 
 export interface LossSeries {
   name: string;
@@ -128,7 +128,12 @@ export class LossChart {
   }
 
   /** The lines on the canvas; its `data-lines` names what was drawn (for tests and tools). */
-  private drawLines(series: readonly LossSeries[], x: (t: number) => number, y: YScale | null, box: { left: number; top: number; width: number; height: number }): void {
+  private drawLines(
+    series: readonly LossSeries[],
+    x: (t: number) => number,
+    y: YScale | null,
+    box: { left: number; top: number; width: number; height: number },
+  ): void {
     const ctx = this.lines.begin(box);
     const drawn: { name: string; points: number }[] = [];
     if (y !== null) {

@@ -1,10 +1,9 @@
 // @vitest-environment jsdom
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { FakeModel as BaseFakeModel, pointer } from "./lib/testing";
-import type { FrameDetail, SurfaceModel } from "./lib/protocol";
-import { Ink } from "./lib/ink";
-import widget from "./surface";
-
+import { FakeModel as BaseFakeModel, pointer } from "../lib/testing";
+import type { FrameDetail, SurfaceModel } from "../lib/protocol";
+import { Ink } from "../lib/ink";
+import widget from "./index";
 
 /** The fake model, plus what Python would answer. */
 class FakeModel extends BaseFakeModel<SurfaceModel> {
@@ -12,7 +11,14 @@ class FakeModel extends BaseFakeModel<SurfaceModel> {
   replyProbe(seq: number, x: number, y: number, client?: string): void {
     const big = new ArrayBuffer(40);
     new Float32Array(big, 4, 6).set([x * x + y * y, 2 * x, 2 * y, 2, 0, 2]);
-    const content = { type: "probe", seq, x, y, result: { buffer: 0, dtype: "float32", shape: [6] }, ...(client === undefined ? {} : { client }) };
+    const content = {
+      type: "probe",
+      seq,
+      x,
+      y,
+      result: { buffer: 0, dtype: "float32", shape: [6] },
+      ...(client === undefined ? {} : { client }),
+    };
     this.emit("msg:custom", content, [new DataView(big, 4, 24)]);
   }
 }
@@ -125,7 +131,9 @@ describe("LossSurface view", () => {
   it("asks for the exact reading at the start (with its client id) and draws it as soon as it arrives", async () => {
     const model = makeModel();
     const { root, frames } = mount(model);
-    expect(model.sent).toEqual([{ type: "probe", seq: 1, quiet: true, x: 0.5, y: 1, fetch: true, client: expect.stringMatching(/^surface-/) }]);
+    expect(model.sent).toEqual([
+      { type: "probe", seq: 1, quiet: true, x: 0.5, y: 1, fetch: true, client: expect.stringMatching(/^surface-/) },
+    ]);
     expect(root.dataset.exactSeq).toBeUndefined();
     model.replyProbe(1, 0.5, 1);
     // Drawn in the message handler: the frame that follows shows it.
@@ -175,7 +183,10 @@ describe("LossSurface view", () => {
       last = model.sent.at(-1)!;
       model.replyProbe(last.seq as number, last.x as number, last.y as number);
     }
-    const [, hx, hy] = handle.getAttribute("aria-valuetext")!.match(/x = (\S+), y = (\S+)/)!.map(Number);
+    const [, hx, hy] = handle
+      .getAttribute("aria-valuetext")!
+      .match(/x = (\S+), y = (\S+)/)!
+      .map(Number);
     expect(last.x).toBeCloseTo(hx!, 3);
     expect(last.y).toBeCloseTo(hy!, 3);
     await nextFrame();
@@ -215,7 +226,9 @@ describe("LossSurface view", () => {
     const reply = (seq: number, x: number, y: number, from: string) => {
       const big = new ArrayBuffer(24);
       new Float32Array(big).set([x * x + y * y, 2 * x, 2 * y, 2, 0, 2]);
-      model.emit("msg:custom", { type: "probe", seq, client: from, x, y, result: { buffer: 0, dtype: "float32", shape: [6] } }, [new DataView(big)]);
+      model.emit("msg:custom", { type: "probe", seq, client: from, x, y, result: { buffer: 0, dtype: "float32", shape: [6] } }, [
+        new DataView(big),
+      ]);
     };
     reply(1, 0.5, 1, client);
     pressHandle(handle);
@@ -362,7 +375,9 @@ describe("LossSurface view", () => {
     handle.dispatchEvent(pointer("pointermove", { clientX: 217, clientY: 163 }));
     handle.dispatchEvent(pointer("pointerup"));
     handle.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowLeft", bubbles: true }));
-    el.querySelector("svg")!.dispatchEvent(new WheelEvent("wheel", { clientX: 217, clientY: 163, deltaY: -100, bubbles: true, cancelable: true }));
+    el.querySelector("svg")!.dispatchEvent(
+      new WheelEvent("wheel", { clientX: 217, clientY: 163, deltaY: -100, bubbles: true, cancelable: true }),
+    );
     await nextFrame();
     expect(handle.getAttribute("aria-valuetext")).toBe(position);
     expect(model.sent).toHaveLength(sent);

@@ -1,9 +1,15 @@
 // @vitest-environment jsdom
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import widget, { columnSize, decodeRuns, descentLayout, divergenceText, niceFactor, playRate, rateFromSlider, sliderRate, startLabel, STALE_FADE_MS } from "./descent";
-import { FakeModel as BaseFakeModel, pointer, pressHandle, recordingContext } from "./lib/testing";
-import type { DescentModel, FrameDetail, Pair, RunsReply } from "./lib/protocol";
-
+import type { DescentModel, FrameDetail, Pair, RunsReply } from "../lib/protocol";
+import { FakeModel as BaseFakeModel, pointer, pressHandle, recordingContext } from "../lib/testing";
+import { rateFromSlider, sliderRate } from "./controls";
+import { STALE_FADE_MS } from "./fade";
+import widget from "./index";
+import { columnSize, descentLayout } from "./layout";
+import { playRate } from "./player";
+import { decodeRuns, divergenceText } from "./runs";
+import { startLabel } from "./starts";
+import { niceFactor } from "./trace";
 
 /** The fake model, plus what Python would answer. */
 class FakeModel extends BaseFakeModel<DescentModel> {
@@ -14,7 +20,10 @@ class FakeModel extends BaseFakeModel<DescentModel> {
    * Python's runs for f = x^2 + y^2 with plain gradient descent per optimizer (rate scaled by 1, 2, ...),
    * packed into one buffer at an odd-but-aligned offset like the real comm does. `diverged` overrides.
    */
-  replyRuns(seq: number, options: { starts?: Pair[]; rates?: Record<string, number>; steps?: number; diverged?: (number | null)[][] } = {}): void {
+  replyRuns(
+    seq: number,
+    options: { starts?: Pair[]; rates?: Record<string, number>; steps?: number; diverged?: (number | null)[][] } = {},
+  ): void {
     const starts = options.starts ?? this.state.starts;
     const rates = options.rates ?? this.state.learning_rates;
     const steps = options.steps ?? this.state.steps;
@@ -55,7 +64,7 @@ class FakeModel extends BaseFakeModel<DescentModel> {
         }
       });
     });
-    const record = (array: Float32Array, shape: number[], index: number) => ({ buffer: index, dtype: "float32", shape });
+    const record = (_array: Float32Array, shape: number[], index: number) => ({ buffer: index, dtype: "float32", shape });
     const content: RunsReply = {
       type: "runs",
       seq,
@@ -163,10 +172,20 @@ describe("Descent helpers", () => {
   });
 
   it("decodes runs from buffers at an offset and writes divergence labels", () => {
-    const model = makeModel({ starts: [[1, 1], [-1, 0.5]] });
+    const model = makeModel({
+      starts: [
+        [1, 1],
+        [-1, 0.5],
+      ],
+    });
     let decoded: ReturnType<typeof decodeRuns> | null = null;
     model.on("msg:custom", ((content: RunsReply, buffers: DataView[]) => (decoded = decodeRuns(content, buffers))) as never);
-    model.replyRuns(3, { diverged: [[null, null], [4, 7]] });
+    model.replyRuns(3, {
+      diverged: [
+        [null, null],
+        [4, 7],
+      ],
+    });
     const runs = decoded!;
     expect(runs.seq).toBe(3);
     expect(runs.positions.length).toBe(2 * 2 * 11 * 2);
@@ -212,7 +231,12 @@ describe("Descent layout", () => {
 
 describe("Descent view", () => {
   it("asks for the current runs on render and draws one path per optimizer per start, exact", async () => {
-    const model = makeModel({ starts: [[1, 1], [-1, 0.5]] });
+    const model = makeModel({
+      starts: [
+        [1, 1],
+        [-1, 0.5],
+      ],
+    });
     const { root, el, handles, frames } = mount(model);
     expect(root.classList.contains("jaxwidgets-descent")).toBe(true);
     expect(model.runsRequests()).toEqual([{ type: "runs", seq: 1, quiet: true, client: expect.stringMatching(/^descent-/) }]);
@@ -245,7 +269,9 @@ describe("Descent view", () => {
     expect(ink.calls.find((c) => c.startsWith("moveTo"))).toBe("moveTo(294.5,85.5)"); // the start (1, 1)
     expect(ink.calls.filter((c) => c === "stroke()").length).toBeGreaterThanOrEqual(4); // halo + line, twice
     const before = sceneOf(el).paths[0]!.end;
-    el.querySelector("svg")!.dispatchEvent(new WheelEvent("wheel", { clientX: 217, clientY: 163, deltaY: -100, bubbles: true, cancelable: true }));
+    el.querySelector("svg")!.dispatchEvent(
+      new WheelEvent("wheel", { clientX: 217, clientY: 163, deltaY: -100, bubbles: true, cancelable: true }),
+    );
     await nextFrame();
     const after = sceneOf(el).paths[0]!.end;
     expect(after).not.toEqual(before); // same data, new scales: the path was traced again
@@ -283,7 +309,10 @@ describe("Descent view", () => {
       last = model.runsRequests().at(-1)!;
       model.replyRuns(last.seq as number, { starts: last.starts as Pair[] });
     }
-    const [, hx, hy] = handle.getAttribute("aria-valuetext")!.match(/x = (\S+), y = (\S+)/)!.map(Number);
+    const [, hx, hy] = handle
+      .getAttribute("aria-valuetext")!
+      .match(/x = (\S+), y = (\S+)/)!
+      .map(Number);
     const [sx, sy] = (last.starts as Pair[])[0]!;
     expect(sx).toBeCloseTo(hx!, 3);
     expect(sy).toBeCloseTo(hy!, 3);
@@ -409,7 +438,14 @@ describe("Descent view", () => {
     const model = makeModel();
     const { handles, input, root } = mount(model);
     model.replyRuns(1);
-    model.replyRuns(1, { starts: [[0.5, -0.5], [1, 0]], rates: { sgd: 0.3, momentum: 0.02 }, steps: 20 });
+    model.replyRuns(1, {
+      starts: [
+        [0.5, -0.5],
+        [1, 0],
+      ],
+      rates: { sgd: 0.3, momentum: 0.02 },
+      steps: 20,
+    });
     await nextFrame();
     expect(handles()).toHaveLength(2);
     expect(handles()[0]!.getAttribute("aria-valuetext")).toBe("x = 0.5, y = -0.5");

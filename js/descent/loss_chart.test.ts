@@ -57,7 +57,9 @@ describe("LossChart", () => {
     const tick = axes.lastElementChild;
     chart.draw(400, 2, series(1.05), 1);
     expect(axes.lastElementChild).toBe(tick); // not rebuilt
-    expect(JSON.parse(chart.element.querySelector<HTMLCanvasElement>("canvas.loss-lines")!.dataset.lines!)).toEqual([{ name: "sgd", points: 3 }]);
+    expect(JSON.parse(chart.element.querySelector<HTMLCanvasElement>("canvas.loss-lines")!.dataset.lines!)).toEqual([
+      { name: "sgd", points: 3 },
+    ]);
     expect(chart.element.querySelector(".step-marker")!.getAttribute("data-step")).toBe("1");
     chart.draw(400, 2, series(1000), 1);
     expect(axes.lastElementChild).not.toBe(tick); // out of range: new axes
