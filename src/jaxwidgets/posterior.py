@@ -12,23 +12,44 @@ from typing import Any, NamedTuple
 import numpy as np
 import traitlets
 
-from ._arrays import array_to_json, pack_arrays
+from ._arrays import pack_arrays
 from ._base import JaxWidget, Reply, RequestError, finite_number, handles
-from ._controls import control_specs, with_control
-from ._draw_log import DrawLog, data_state, group_sites, padded_range
+from ._chains import Chains
+from ._draw_feed import DrawFeed
+from ._draw_log import DrawLog, data_state, group_sites
 from ._worker import NewestJobWorker
+from .figures import trace_figure
 from .kernels import FunctionError, explain_exception
 from .kernels.diagnostics import arviz, summary_rows
-from .kernels.posterior import Chunk, Steppers, StreamingSampler, as_model_argument, prng_key
-from .kernels.predictive import density_values, make_curve_kernel, make_density_grid
+from .kernels.predictive import make_curve_kernel
 
 _RUNNING = ("compiling", "warmup", "sampling")
-_PROGRESS_SECONDS = 0.2
-_SUMMARY_SECONDS = 0.5
-# The live table may take at most this share of the sampling time (arviz's summary grows with the draws).
-_SUMMARY_SHARE = 0.04
-# The density grid is computed once this many draws per chain show where the posterior lies.
-_DENSITY_MIN_DRAWS = 50
+
+
+class _SitePair(traitlets.Tuple):
+    """Two of the widget's sites (("", "") only before the model is traced)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(traitlets.Unicode(), traitlets.Unicode(), default_value=("", ""), **kwargs)
+
+    def validate(self, obj: Any, value: Any) -> Any:
+        pair: Any = super().validate(obj, value)
+        sites = list(obj.sites)
+        unknown = [name for name in pair if name not in sites]
+        if unknown and not (pair == ("", "") and not sites):
+            raise traitlets.TraitError(f"unknown sites {unknown}; sites are {sites}")
+        return pair
+
+
+class _SiteValues(traitlets.Dict):
+    """Site name -> a finite float, for sites of the widget."""
+
+    def validate(self, obj: Any, value: Any) -> Any:
+        proposed: Any = super().validate(obj, value)
+        values = {name: float(number) for name, number in dict(proposed).items()}
+        if set(values) - set(obj.sites) or not all(map(math.isfinite, values.values())):
+            raise traitlets.TraitError(f"reference needs finite values of sites {obj.sites}, got {values}")
+        return values
 
 
 class _Job(NamedTuple):
@@ -87,15 +108,13 @@ class Posterior(JaxWidget):
     num_warmup = traitlets.Int(read_only=True).tag(sync=True)
     num_samples = traitlets.Int(read_only=True).tag(sync=True)
     sites = traitlets.List(traitlets.Unicode(), read_only=True).tag(sync=True)
-    pair = traitlets.Tuple(
-        traitlets.Unicode(), traitlets.Unicode(), default_value=("", ""), help="Sites of the pair plot."
-    ).tag(sync=True)
+    pair = _SitePair(help="Sites of the pair plot.").tag(sync=True)
     summary: traitlets.List[Any] = traitlets.List(
         read_only=True, help="arviz summary rows of the draws so far."
     ).tag(sync=True)
     controls = traitlets.Dict(read_only=True).tag(sync=True)
     title = traitlets.Unicode("").tag(sync=True)
-    reference = traitlets.Dict(help="Site -> value marked in the pair and trace plots.").tag(sync=True)
+    reference = _SiteValues(help="Site -> value marked in the pair and trace plots.").tag(sync=True)
     reference_label = traitlets.Unicode("reference").tag(sync=True)
     _density = traitlets.Dict().tag(sync=True)
     _data = traitlets.Dict().tag(sync=True)
@@ -122,43 +141,36 @@ class Posterior(JaxWidget):
         reference_label: str = "reference",
         **kwargs: Any,
     ) -> None:
-        _check_counts(
-            num_chains=num_chains, num_warmup=num_warmup, num_samples=num_samples, chunk_length=chunk_length
-        )
+        counts = {"num_chains": num_chains, "num_warmup": num_warmup, "num_samples": num_samples}
+        _check_counts(**counts, chunk_length=chunk_length)
         if not callable(model):
             raise TypeError(f"model must be a NumPyro model function, not {type(model).__name__}")
         super().__init__(title=title)
-        self._model_args = tuple(as_model_argument(value) for value in args)
-        self._model_kwargs = {name: as_model_argument(value) for name, value in kwargs.items()}
-        self._control_specs = control_specs(model, controls or {}, self._model_args, self._model_kwargs)
-        self._sampler = StreamingSampler(
+        self._chains = Chains(  # readable errors of bad models raise here
             model,
-            self._model_args,
-            self._model_kwargs,
+            args,
+            kwargs,
+            controls=controls or {},
+            seed=seed,
+            sites=sites,
             num_chains=num_chains,
             num_warmup=num_warmup,
             chunk_length=chunk_length,
-            sites=sites,
             algorithm=algorithm,
             init_strategy=init_strategy,
         )
-        self._state = self._sampler.init(prng_key(seed), self._model_args)  # readable errors raise here
-        site_names = list(self._sampler.columns(self._state).names)
+        site_names = self._chains.sites
         self._curve = make_curve_kernel(curve, curve_x, num_curves)
         self._curve_x = None if curve_x is None else np.asarray(curve_x, np.float32)
-        latent = {name: np.shape(value[0]) for name, value in self._state.z.items()}
-        self._density_grid = make_density_grid(model, self._model_kwargs, latent, site_names)
-        self.set_trait("num_chains", num_chains)
-        self.set_trait("num_warmup", num_warmup)
-        self.set_trait("num_samples", num_samples)
-        self.set_trait("sites", site_names)
+        self._density_grid = self._chains.density_grid()
+        for name, value in {**counts, "sites": site_names}.items():
+            self.set_trait(name, value)
         self.pair = tuple((site_names * 2)[:2])
-        self.set_trait("controls", self._controls_state())
+        self.set_trait("controls", self._chains.controls_state())
         self.reference, self.reference_label = dict(reference or {}), reference_label
         arviz()  # imported here, in the caller's thread, before the sampling thread needs it
         if data is not None:
             self._data = data_state(data)
-        self._steppers: Steppers | None = None  # compiled by the first job, used by every later one
         self._run = 0
         self._started = self._closing = False
         self._reset_draws()
@@ -191,17 +203,10 @@ class Posterior(JaxWidget):
 
     def set_control(self, name: str, value: float) -> None:
         """Change a control (as the slider does): the chains restart from the new setting."""
-        spec = self._control_specs.get(name)
-        if spec is None:
-            raise KeyError(f"no control {name!r}; controls are {sorted(self._control_specs)}")
-        value = spec.checked(value)
         with self._request_lock:
-            self._model_args, self._model_kwargs = with_control(
-                spec, value, self._model_args, self._model_kwargs
-            )
-            self._control_specs[name] = spec._replace(value=value)
+            self._chains.set_control(name, value)
             self._submit(_Job(restart=True))
-            self.set_trait("controls", self._controls_state())
+            self.set_trait("controls", self._chains.controls_state())
 
     @property
     def draws(self) -> dict[str, np.ndarray]:
@@ -222,7 +227,7 @@ class Posterior(JaxWidget):
         site = site or self.pair[0]
         if site not in self.sites:
             raise KeyError(f"no site {site!r}; sites are {self.sites}")
-        return _trace_figure(self, site)
+        return trace_figure(self, site)
 
     def close(self) -> None:
         """Stop the sampling thread and close the widget."""
@@ -257,9 +262,8 @@ class Posterior(JaxWidget):
                 with self._request_lock:
                     self._finish(generation, "stopped")
                 return
-            if self._steppers is None:
-                self._steppers = self._sampler.compile(self._state)
-            while self._next_chunk(generation, job, self._steppers):
+            self._chains.compile()  # the first time only: long, not interruptible
+            while self._next_chunk(generation, job):
                 job = job._replace(restart=False)
         except Exception as exc:  # never die silently: the banner and `error` say why
             with self._request_lock:
@@ -267,35 +271,36 @@ class Posterior(JaxWidget):
                     self.error = explain_exception(exc, "sampling")
                     self._set_status("error")
 
-    def _next_chunk(self, generation: int, job: _Job, steppers: Steppers) -> bool:
+    def _next_chunk(self, generation: int, job: _Job) -> bool:
         """Advance every chain one chunk and show it; False once done or stale."""
         with self._request_lock:
             if not self._worker.is_current(generation):
                 return False
             if job.restart:
-                self._begin_run(steppers)
-            if self._log.done:
+                self._begin_run()
+            if self._feed.log.done:
                 self._finish(generation, "done")
                 return False
             if self.status == "compiling":
                 self._set_status("warmup")
-            state, args = self._state, self._model_args
-        state, chunk = self._sampler.advance(state, args, steppers)
+            state, args = self._chains.state, self._chains.args
+        state, chunk = self._chains.advance(state, args)
         with self._request_lock:
             if not self._worker.is_current(generation):
                 return False  # a newer run or a stop came while this chunk ran: its draws are not shown
-            self._state = state
-            self._show(chunk)
+            self._chains.state = state
+            if self._feed.show(chunk, self._run, args):
+                self._set_status("sampling")
         return True
 
     def _finish(self, generation: int, status: str) -> None:
         if self._worker.is_current(generation) and self.status in _RUNNING:
             self._set_status(status)
-            self._publish_summary(force=True)
+            self._feed.publish_summary(force=True)
 
-    def _begin_run(self, steppers: Steppers) -> None:
+    def _begin_run(self) -> None:
         """A fresh warm-up from where the chains are, for the current model arguments."""
-        self._state = self._sampler.restart(self._state, self._model_args, steppers)
+        self._chains.restart()
         self._run += 1
         self._reset_draws()
         self.error = ""
@@ -303,107 +308,31 @@ class Posterior(JaxWidget):
         self._set_status("warmup")
 
     def _reset_draws(self) -> None:
-        self._log = DrawLog(self.num_chains, len(self.sites), self.num_warmup, self.num_samples)
-        self._last_progress = self._last_summary = self._summary_cost = 0.0
-        self._density_ranges: list[tuple[float, float]] | None = None
-        self._last_curves: np.ndarray | None = None
+        log = DrawLog(self.num_chains, len(self.sites), self.num_warmup, self.num_samples)
+        extras = (self._curve, self._curve_x, self._density_grid)
+        self._feed = DrawFeed(log, self.sites, self._push, self.set_trait, *extras)
         self._density = {}
 
     def _collected(self) -> tuple[np.ndarray, np.ndarray]:
         with self._request_lock:
-            return self._log.collected()
-
-    # ---- what the page shows ---------------------------------------------------------------------
-
-    def _show(self, chunk: Chunk) -> None:
-        """Send a chunk's warm-up steps and draws, and update what follows from them.
-
-        Warm-up steps go out as "warmup" messages the page shows faded while warm-up lasts, so the chains are
-        seen exploring from the first chunk on; they never enter ``draws``, ``idata`` or the table.
-        """
-        added = self._log.add(chunk)
-        if added.warmup.shape[1]:
-            records, buffers = pack_arrays(draws=added.warmup)
-            self._push("warmup", {"run": self._run, "iteration": added.first_warmup, **records}, buffers)
-        if added.draws.shape[1]:
-            records, buffers = pack_arrays(draws=added.draws, diverging=added.diverging)
-            self._push("draws", {"run": self._run, "offset": added.offset, **records}, buffers)
-            self._set_status("sampling")
-        self._publish_progress(force=self._log.done)
-        self._publish_summary(force=self._log.done)
-        if added.draws.shape[1]:
-            self._publish_curves()
-            self._publish_density()
+            return self._feed.log.collected()
 
     def _set_status(self, status: str) -> None:
         if self.status != status:
             self.set_trait("status", status)
 
-    def _publish_progress(self, force: bool = False) -> None:
-        now = time.monotonic()
-        if force or now - self._last_progress >= _PROGRESS_SECONDS:
-            self._last_progress = now
-            self.set_trait("progress", self._log.progress())
-
-    def _publish_summary(self, force: bool = False) -> None:
-        now = time.monotonic()
-        interval = max(_SUMMARY_SECONDS, self._summary_cost / _SUMMARY_SHARE)
-        if self._log.count < 4 or not (force or now - self._last_summary >= interval):
-            return
-        self.set_trait("summary", summary_rows(self.sites, self._log.collected()[0]))
-        self._last_summary = time.monotonic()
-        self._summary_cost = self._last_summary - now
-
-    def _publish_curves(self) -> None:
-        if self._curve is None or self._curve_x is None:
-            return
-        recent = self._log.recent(self._curve.num_curves)
-        draw = {site: values[0] for site, values in group_sites(self.sites, recent[None]).items()}
-        self._last_curves = np.asarray(self._curve.curves(draw, self._curve_x))
-        records, buffers = pack_arrays(x=self._curve_x, curves=self._last_curves)
-        self._push("curves", {"run": self._run, **records}, buffers)
-
-    def _publish_density(self) -> None:
-        """The log density under the draws, redrawn when the draws have spread beyond its range."""
-        if self._density_grid is None or self._log.count < _DENSITY_MIN_DRAWS:
-            return
-        draws = self._log.collected()[0]
-        columns = [draws[:, :, self.sites.index(name)] for name in self._density_grid.sites]
-        if self._density_ranges is not None and all(
-            low <= column.min() and column.max() <= high
-            for (low, high), column in zip(self._density_ranges, columns, strict=True)
-        ):
-            return
-        ranges = [padded_range(column) for column in columns]
-        values = density_values(self._density_grid, self._model_args, ranges)
-        self._density_ranges = ranges
-        x_site, y_site = self._density_grid.sites
-        self._density = {
-            "values": array_to_json(values),
-            "x_range": list(ranges[0]),
-            "y_range": list(ranges[1]),
-            "x_site": x_site,
-            "y_site": y_site,
-        }
-
-    def _controls_state(self) -> dict[str, dict[str, Any]]:
-        return {name: spec.state() for name, spec in self._control_specs.items()}
-
     # ---- page requests ---------------------------------------------------------------------------
 
     @handles("replay")
     def _replay(self, _content: dict[str, Any]) -> Reply:
-        draws, diverging = self._collected()
-        arrays: dict[str, Any] = {"draws": draws, "diverging": diverging}
-        if self._last_curves is not None and self._curve_x is not None:
-            arrays |= {"x": self._curve_x, "curves": self._last_curves}
-        records, buffers = pack_arrays(**arrays)
+        with self._request_lock:
+            records, buffers = pack_arrays(**self._feed.replay())
         return {"run": self._run, **records}, buffers
 
     @handles("control")
     def _control(self, content: dict[str, Any]) -> Reply:
         name, value = content.get("name"), finite_number(content, "value")
-        if not isinstance(name, str) or name not in self._control_specs:
+        if not isinstance(name, str) or name not in self._chains.specs:
             raise RequestError(f"no control {name!r}")
         try:
             self.set_control(name, value)
@@ -421,56 +350,14 @@ class Posterior(JaxWidget):
         self.stop()
         return {}, []
 
-    @traitlets.validate("reference")
-    def _validate_reference(self, proposal: Any) -> dict[str, float]:
-        values = {name: float(value) for name, value in dict(proposal["value"]).items()}
-        unknown = sorted(set(values) - set(self.sites))
-        if unknown or not all(map(math.isfinite, values.values())):
-            raise traitlets.TraitError(f"reference needs finite values of sites {self.sites}, got {values}")
-        return values
-
-    @traitlets.validate("pair")
-    def _validate_pair(self, proposal: Any) -> tuple[str, str]:
-        pair = tuple(proposal["value"])
-        if pair == ("", "") and not self.sites:
-            return pair  # before the model is traced
-        unknown = [name for name in pair if name not in self.sites]
-        if unknown:
-            raise traitlets.TraitError(f"unknown sites {unknown}; sites are {list(self.sites)}")
-        return pair
-
     def __repr__(self) -> str:
         rows = ", ".join(
             f"{row['site']} = {row['mean']:.4g} ± {row['sd']:.3g} (r_hat {row['r_hat']:.3f})"
             for row in self.summary
             if row.get("mean") is not None and row.get("r_hat") is not None
         )
-        count = self._log.count if hasattr(self, "_log") else 0  # 0 when construction failed early
+        count = self._feed.log.count if hasattr(self, "_feed") else 0  # 0 when construction failed early
         return f"Posterior ({self.status}, {count} of {self.num_samples} draws per chain) {rows}".strip()
-
-
-def _trace_figure(widget: Posterior, site: str) -> Any:
-    """A bqplot Figure of one site's trace per chain that follows the widget's draws."""
-    import bqplot
-
-    x_scale, y_scale = bqplot.LinearScale(), bqplot.LinearScale()
-    lines = bqplot.Lines(
-        x=np.zeros(0),
-        y=np.zeros((widget.num_chains, 0)),
-        scales={"x": x_scale, "y": y_scale},
-        labels=[f"chain {c}" for c in range(widget.num_chains)],
-        display_legend=True,
-    )
-
-    def follow(_change: Any = None) -> None:
-        draws = widget.draws[site]
-        with lines.hold_sync():
-            lines.x, lines.y = np.arange(draws.shape[1]), draws
-
-    follow()
-    widget.observe(follow, "progress")
-    axes = [bqplot.Axis(scale=x_scale, label="draw"), bqplot.Axis(scale=y_scale, side="left", label=site)]
-    return bqplot.Figure(marks=[lines], axes=axes, title=f"trace of {site}")
 
 
 def _check_counts(**counts: int) -> None:
@@ -483,4 +370,4 @@ def _check_counts(**counts: int) -> None:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
-__all__ = ["FunctionError", "Posterior"]
+__all__ = ["FunctionError", "Posterior", "summary_rows"]  # summary_rows: the live table's rows
