@@ -295,3 +295,37 @@ def test_the_init_strategy_goes_to_nuts():
     )
     state = sampler.init(jax.random.PRNGKey(0), (Y, jnp.float32(2.0)))
     np.testing.assert_allclose(state.z["mu"], [3.0, 3.0, 3.0])
+
+
+def test_the_sampler_is_pure_the_same_state_in_gives_the_same_draws_out():
+    sampler = StreamingSampler(conjugate, (Y, 2.0), {}, num_chains=2, num_warmup=5, chunk_length=5)
+    args = (Y, jnp.float32(2.0))
+    first = sampler.init(jax.random.PRNGKey(0), args)
+    second = sampler.init(jax.random.PRNGKey(0), args)  # init twice: nothing accumulates
+    assert sampler.columns(first).names == sampler.columns(second).names == ("mu",)
+    np.testing.assert_array_equal(first.z["mu"], second.z["mu"])
+    _, chunk = sampler.advance(first, args)
+    _, again = sampler.advance(first, args)
+    assert chunk.draws.shape == (5, 2, 1)
+    np.testing.assert_array_equal(chunk.draws, again.draws)
+
+
+def test_compiled_steppers_advance_and_restart_without_compiling():
+    sampler = StreamingSampler(conjugate, (Y, 2.0), {}, num_chains=2, num_warmup=5, chunk_length=5)
+    args = (jnp.asarray(Y), jnp.float32(2.0))
+    state = sampler.init(jax.random.PRNGKey(0), args)
+    steppers = sampler.compile(state)
+    with count_compiles() as compiles:
+        state, _ = sampler.advance(state, args, steppers)
+        state = sampler.restart(state, (args[0], jnp.float32(0.5)), steppers)
+        state, chunk = sampler.advance(state, (args[0], jnp.float32(0.5)), steppers)
+    assert compiles.count == 0 and chunk.iteration.tolist() == [0, 1, 2, 3, 4]  # a fresh warm-up
+
+
+def test_streamed_messages_are_pushes_with_the_client_and_seq_every_view_reads(post):
+    page = Page(post)
+    page.request("control", name="prior_scale", value=0.5)
+    post.wait()
+    streamed = [content for content, _ in page.replies if content["type"] in ("reset", "warmup", "draws")]
+    assert {content["type"] for content in streamed} == {"reset", "warmup", "draws"}
+    assert all(content["client"] == "" and content["seq"] == 0 for content in streamed)

@@ -87,7 +87,6 @@ class JaxWidget(anywidget.AnyWidget):
         super().__init_subclass__(**kwargs)
         handlers: dict[str, str] = {}
         for klass in reversed(cls.__mro__):  # a subclass's handler of a kind wins over its base's
-            handlers.update(vars(klass).get("_request_handlers", {}))  # TRANSITIONAL: dicts not yet converted
             for name, member in vars(klass).items():
                 kind = getattr(member, "_jaxwidgets_handles", None)
                 if isinstance(kind, str):
@@ -146,18 +145,20 @@ class JaxWidget(anywidget.AnyWidget):
 
     def _push(self, kind: str, content: dict[str, Any], buffers: Sequence[Any] = ()) -> None:
         """Send a ``kind`` message Python was not asked for (from any thread): the newest page seq of its
-        lane and ``client: ""`` tell every view it is nobody's reply."""
+        lane and ``client: ""`` tell every view it is nobody's reply. A kind the page never asks for (a
+        sampler's chunks) has a lane of its own whose seq stays 0."""
         with self._request_lock:
-            self.send({**content, "type": kind, "seq": self._lanes[kind].seq, "client": ""}, list(buffers))
+            seq = self._lanes.setdefault(kind, Lane()).seq
+            self.send({**content, "type": kind, "seq": seq, "client": ""}, list(buffers))
 
     def _set_by_page(self, kind: str) -> bool:
         """Whether the traits changing now were set by a ``kind`` request (observers then push nothing)."""
         return self._lanes[kind].from_page
 
     @contextmanager
-    def _from_page(self, kind: str = "", **values: Any) -> Iterator[None]:
+    def _from_page(self, kind: str, **values: Any) -> Iterator[None]:
         """Set traits to values a ``kind`` request brought: not sent back (no echo), not pushed."""
-        lane = self._lanes.get(kind, Lane())  # TRANSITIONAL: callers not yet naming their lane
+        lane = self._lanes[kind]
         lane.from_page = True
         try:
             with self._lock_property(**{name: _json_form(value) for name, value in values.items()}):
@@ -203,9 +204,13 @@ def finite_range(content: dict[str, Any], key: str) -> tuple[float, float]:
 
 
 def check_range(
-    name: str, pair: tuple[float, float], error: type[Exception] = ValueError
+    name: str,
+    pair: tuple[float, float],
+    error: type[Exception] = ValueError,
+    bounds: tuple[str, str] = ("low", "high"),
 ) -> tuple[float, float]:
     """Reject ranges a float32 grid cannot resolve: not finite, inverted, zero-width or absurdly large.
+    ``bounds`` names the two ends in the messages.
 
     >>> check_range("x", (1.0, 0.0))
     Traceback (most recent call last):
@@ -213,10 +218,11 @@ def check_range(
     ValueError: x must be (low, high) with low < high, got (1.0, 0.0)
     """
     low, high = float(pair[0]), float(pair[1])
+    first, second = bounds
     if not (math.isfinite(low) and math.isfinite(high)):
         raise error(f"{name} must be finite numbers, got {pair!r}")
     if not low < high:
-        raise error(f"{name} must be (low, high) with low < high, got {(low, high)!r}")
+        raise error(f"{name} must be ({first}, {second}) with {first} < {second}, got {(low, high)!r}")
     scale = max(abs(low), abs(high))
     if scale > 1e30:
         raise error(f"{name} is too large for float32: {(low, high)!r}")

@@ -80,6 +80,11 @@ class NewestJobWorker(Generic[Job]):
         """The newest job's generation (each submit or abandon adds one)."""
         return self._generation
 
+    @property
+    def thread(self) -> threading.Thread | None:
+        """The worker thread while there is work (to join after ``abandon``), else None."""
+        return self._thread
+
     def is_current(self, generation: int) -> bool:
         return generation == self._generation
 

@@ -13,6 +13,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from .descent import Descent
+    from .posterior import Posterior
 
 
 def loss_figure(descent: Descent) -> Any:
@@ -122,3 +123,36 @@ def _log_ticks(lo: float, hi: float) -> np.ndarray:
     ticks = [m * 10.0**k for k in range(a, b + 1) if k % every == 0 for m in mantissas]
     inside = [t for t in ticks if lo <= t <= hi]
     return np.array(inside if len(inside) >= 2 else [lo, hi], dtype=float)
+
+
+def trace_figure(posterior: Posterior, site: str) -> Any:
+    """A bqplot Figure of one site's trace per chain, following the widget's draws live.
+
+    >>> import numpyro, numpyro.distributions as dist, jaxwidgets
+    >>> def model():
+    ...     numpyro.sample("mu", dist.Normal(0.0, 1.0))
+    >>> post = jaxwidgets.Posterior(model, num_chains=2, num_warmup=20, num_samples=30).wait()
+    >>> figure = trace_figure(post, "mu")
+    >>> figure.marks[0].y.shape, figure.title
+    ((2, 30), 'trace of mu')
+    """
+    import bqplot
+
+    x_scale, y_scale = bqplot.LinearScale(), bqplot.LinearScale()
+    lines = bqplot.Lines(
+        x=np.zeros(0),
+        y=np.zeros((posterior.num_chains, 0)),
+        scales={"x": x_scale, "y": y_scale},
+        labels=[f"chain {c}" for c in range(posterior.num_chains)],
+        display_legend=True,
+    )
+
+    def follow(_change: Any = None) -> None:
+        draws = posterior.draws[site]
+        with lines.hold_sync():
+            lines.x, lines.y = np.arange(draws.shape[1]), draws
+
+    follow()
+    posterior.observe(follow, "progress")
+    axes = [bqplot.Axis(scale=x_scale, label="draw"), bqplot.Axis(scale=y_scale, side="left", label=site)]
+    return bqplot.Figure(marks=[lines], axes=axes, title=f"trace of {site}")

@@ -4,11 +4,14 @@
 chunks drives the NumPyro kernel's own ``sample`` in a jitted ``lax.scan`` of fixed length instead. The
 model arguments are array arguments of that scan: a new prior scale or observed value restarts the chains
 from where they are (a fresh warm-up) without compiling anything.
+
+The sampler is configuration only: ``init``, ``advance`` and ``restart`` take a ``SamplerState`` and return a
+new one (optax style), and which columns a chunk's draws hold is a pure function of the model's site shapes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import jax
@@ -35,8 +38,84 @@ class Chunk(NamedTuple):
     iteration: np.ndarray  # (length,) the iteration index of each step (warm-up first)
 
 
+class SamplerState(NamedTuple):
+    """Every chain's HMC state (batched on axis 0), and the state ``init`` gave them: a restart's fresh
+    warm-up begins from that state's step size and mass matrix."""
+
+    chains: Any
+    start: Any
+
+    @property
+    def z(self) -> dict[str, jax.Array]:
+        """Where every chain is, in the unconstrained space: site -> (chains, ...)."""
+        return dict(self.chains.z)
+
+
+class SiteColumns(NamedTuple):
+    """The scalar quantities in a chunk's draws: column j is ``names[j]``, ``picks[j]`` its (site, index)."""
+
+    names: tuple[str, ...]
+    picks: tuple[tuple[str, int | None], ...]
+
+
+class Steppers(NamedTuple):
+    """The two compiled functions of a sampler: one chunk of steps, and a restart for new model arguments."""
+
+    chunk: Callable[..., Any]
+    restart: Callable[..., Any]
+
+
+def site_columns(shapes: Mapping[str, tuple[int, ...]], requested: Sequence[str] | None) -> SiteColumns:
+    """The columns for sites of these shapes: scalars as they are, small vectors element by element.
+
+    >>> site_columns({"mu": (), "w": (2,), "big": (100,)}, None).names
+    ('mu', 'w[0]', 'w[1]')
+    """
+    wanted = list(requested) if requested is not None else list(shapes)
+    unknown = [name for name in wanted if name not in shapes]
+    if unknown:
+        raise FunctionError(f"unknown sites {unknown}; the model's sites are {sorted(shapes)}")
+    picks: list[tuple[str, int | None]] = []
+    for name in wanted:
+        size = int(np.prod(shapes[name]))
+        if shapes[name] == ():
+            picks.append((name, None))
+        elif size <= MAX_SITE_SIZE:
+            picks.extend((name, index) for index in range(size))
+    if not picks:
+        raise FunctionError(f"no site small enough to show (at most {MAX_SITE_SIZE} values): {dict(shapes)}")
+    names = tuple(name if index is None else f"{name}[{index}]" for name, index in picks)
+    return SiteColumns(names, tuple(picks))
+
+
+def as_model_argument(value: Any) -> Any:
+    """Numbers and arrays become float32/int32 JAX arrays, so that new values keep their dtype (no recompile).
+
+    >>> as_model_argument(2.0).dtype, as_model_argument([1, 2]).dtype, as_model_argument(None)
+    (dtype('float32'), dtype('int32'), None)
+    """
+    if isinstance(value, bool) or value is None or callable(value):
+        return value
+    if isinstance(value, int | float | np.ndarray | jax.Array | list | tuple):
+        array = np.asarray(value)
+        if array.dtype.kind == "f":
+            return jnp.asarray(array, jnp.float32)
+        if array.dtype.kind in "iu":
+            return jnp.asarray(array, jnp.int32)
+    return value
+
+
+def prng_key(seed: int) -> jax.Array:
+    """The sampler's PRNG key for an integer seed (as ``MCMC.run(jax.random.PRNGKey(seed))`` uses)."""
+    return jax.random.PRNGKey(seed)
+
+
 class StreamingSampler:
-    """NUTS/HMC on ``num_chains`` vectorised chains, advanced ``chunk_length`` steps per call.
+    """NUTS/HMC on ``num_chains`` chains, advanced ``chunk_length`` steps per call; nothing changes after
+    construction (the state is passed in and returned).
+
+    ``model_args`` are example arguments: every call's arguments have their shapes and dtypes (new values,
+    same shapes: no recompile), and ``compile`` and ``columns`` read the shapes from them.
 
     >>> import numpyro, numpyro.distributions as dist
     >>> def model(scale):
@@ -44,8 +123,8 @@ class StreamingSampler:
     >>> sampler = StreamingSampler(model, (1.0,), {}, num_chains=2, num_warmup=10, chunk_length=5)
     >>> state = sampler.init(jax.random.PRNGKey(0), (1.0,))
     >>> state, chunk = sampler.advance(state, (1.0,))
-    >>> chunk.draws.shape, sampler.site_names
-    ((5, 2, 1), ['x'])
+    >>> chunk.draws.shape, sampler.columns(state).names
+    ((5, 2, 1), ('x',))
     """
 
     def __init__(
@@ -57,29 +136,23 @@ class StreamingSampler:
         num_chains: int,
         num_warmup: int,
         chunk_length: int,
-        sites: list[str] | None = None,
+        sites: Sequence[str] | None = None,
         algorithm: str = "NUTS",
         init_strategy: Callable[..., Any] | None = None,
     ) -> None:
         if algorithm not in ("NUTS", "HMC"):
             raise ValueError(f"algorithm must be 'NUTS' or 'HMC', got {algorithm!r}")
-        self.model, self.model_kwargs = model, model_kwargs
+        self.model, self.model_args, self.model_kwargs = model, tuple(model_args), dict(model_kwargs)
         self.num_chains, self.num_warmup, self.chunk_length = num_chains, num_warmup, chunk_length
+        self.sites = None if sites is None else tuple(sites)
         # Initialised chain by chain, so its sample step is the unbatched one: chains are stepped one after
         # the other (lax.map), not vmapped, because a vmapped NUTS step runs every chain for as long as the
         # longest tree of any of them (seed model, 2 chains: sampling took 31 s vmapped, 15 s mapped).
         options = {} if init_strategy is None else {"init_strategy": init_strategy}
         self.kernel = (NUTS if algorithm == "NUTS" else HMC)(model, **options)
-        self._first_state: Any = None
-        self._requested_sites = sites
-        self.site_names: list[str] = []
-        self._columns: list[tuple[str, int | None]] = []
-        self._advance: Any = jax.jit(self._advance_impl)  # replaced by its compiled form by compile()
-        self._restart: Any = jax.jit(self._restart_impl)
+        self.jitted = Steppers(jax.jit(self._chunk), jax.jit(self._restart))
 
-    # ---- set-up -----------------------------------------------------------------------------
-
-    def init(self, key: jax.Array, model_args: tuple[Any, ...]) -> Any:
+    def init(self, key: jax.Array, model_args: tuple[Any, ...]) -> SamplerState:
         """Initial state of every chain; traces the model, so bad models fail here with a readable reason."""
         keys = jax.random.split(key, self.num_chains)
         try:
@@ -89,47 +162,42 @@ class StreamingSampler:
             raise FunctionError(_model_message(exc)) from exc
         if not state.z:
             raise FunctionError("the model has no latent sites to sample (every sample site is observed)")
-        self._first_state = state
-        self._choose_columns(state, model_args)
-        return state
+        return SamplerState(chains=state, start=state)
 
-    def _choose_columns(self, state: Any, model_args: tuple[Any, ...]) -> None:
-        one_chain = jax.tree_util.tree_map(lambda leaf: leaf[0], state.z)
-        shapes = {
-            name: np.shape(value)
-            for name, value in self.kernel.postprocess_fn(model_args, self.model_kwargs)(one_chain).items()
-        }
-        wanted = self._requested_sites if self._requested_sites is not None else list(shapes)
-        unknown = [name for name in wanted if name not in shapes]
-        if unknown:
-            raise FunctionError(f"unknown sites {unknown}; the model's sites are {sorted(shapes)}")
-        for name in wanted:
-            size = int(np.prod(shapes[name]))
-            if shapes[name] == ():
-                self._columns.append((name, None))
-            elif size <= MAX_SITE_SIZE:
-                self._columns.extend((name, index) for index in range(size))
-        self.site_names = [name if index is None else f"{name}[{index}]" for name, index in self._columns]
-        if not self.site_names:
-            raise FunctionError(f"no site small enough to show (at most {MAX_SITE_SIZE} values): {shapes}")
+    def columns(self, state: SamplerState) -> SiteColumns:
+        """The columns of the draws (after ``init``): unknown or too large sites fail here, readably."""
+        one_chain = jax.tree_util.tree_map(lambda leaf: leaf[0], state.chains.z)
+        constrained = self.kernel.postprocess_fn(self.model_args, self.model_kwargs)(one_chain)
+        return site_columns({name: np.shape(value) for name, value in constrained.items()}, self.sites)
 
-    # ---- the compiled chunk and restart -----------------------------------------------------
+    def compile(self, state: SamplerState) -> Steppers:
+        """The chunk and the restart compiled ahead of time for arguments shaped like ``model_args``, so that
+        sampling starts without a pause and never compiles again."""
+        chunk: Any = self.jitted.chunk  # jax.jit's wrappers, whose lower() mypy does not know
+        restart: Any = self.jitted.restart
+        return Steppers(
+            chunk.lower(state.chains, self.model_args).compile(),
+            restart.lower(state.start, state.chains, self.model_args).compile(),
+        )
 
-    def compile(self, state: Any, model_args: tuple[Any, ...]) -> None:
-        """Compile the chunk and the restart ahead of time, so that sampling starts without a pause."""
-        self._advance = self._advance.lower(state, model_args).compile()
-        self._restart = self._restart.lower(self._first_state, state, model_args).compile()
+    def advance(
+        self, state: SamplerState, model_args: tuple[Any, ...], steppers: Steppers | None = None
+    ) -> tuple[SamplerState, Chunk]:
+        """Take ``chunk_length`` steps on every chain (with ``steppers`` from ``compile``: no compile)."""
+        chunk = (steppers or self.jitted).chunk
+        chains, (draws, diverging, iteration) = chunk(state.chains, model_args)
+        return state._replace(chains=chains), Chunk(
+            np.asarray(draws), np.asarray(diverging), np.asarray(iteration)
+        )
 
-    def advance(self, state: Any, model_args: tuple[Any, ...]) -> tuple[Any, Chunk]:
-        """Take ``chunk_length`` steps on every chain; one compile for the sampler's lifetime."""
-        state, (draws, diverging, iteration) = self._advance(state, model_args)
-        return state, Chunk(np.asarray(draws), np.asarray(diverging), np.asarray(iteration))
+    def restart(
+        self, state: SamplerState, model_args: tuple[Any, ...], steppers: Steppers | None = None
+    ) -> SamplerState:
+        """Chains where they are, with a fresh warm-up, for new model arguments."""
+        restart = (steppers or self.jitted).restart
+        return state._replace(chains=restart(state.start, state.chains, model_args))
 
-    def restart(self, state: Any, model_args: tuple[Any, ...]) -> Any:
-        """Chains where they are, with a fresh warm-up, for new model arguments (compiled, no recompile)."""
-        return self._restart(self._first_state, state, model_args)
-
-    def _advance_impl(self, state: Any, model_args: tuple[Any, ...]) -> tuple[Any, Any]:
+    def _chunk(self, chains: Any, model_args: tuple[Any, ...]) -> tuple[Any, Any]:
         constrain = self.kernel.postprocess_fn(model_args, self.model_kwargs)
 
         def step(current: Any, _: None) -> tuple[Any, tuple[jax.Array, jax.Array, jax.Array]]:
@@ -140,25 +208,23 @@ class StreamingSampler:
         def chain(chain_state: Any) -> tuple[Any, Any]:
             return jax.lax.scan(step, chain_state, None, length=self.chunk_length)
 
-        state, (draws, diverging, iteration) = jax.lax.map(chain, state)
+        chains, (draws, diverging, iteration) = jax.lax.map(chain, chains)
         # (chains, length, ...) -> step-major (length, chains, ...), as Chunk documents.
-        return state, (jnp.swapaxes(draws, 0, 1), jnp.swapaxes(diverging, 0, 1), iteration[0])
+        return chains, (jnp.swapaxes(draws, 0, 1), jnp.swapaxes(diverging, 0, 1), iteration[0])
 
     def _flatten(self, values: dict[str, jax.Array]) -> jax.Array:
-        """One chain's scalar quantities as a float32 row, in the order of ``site_names``."""
-        columns = [
-            values[name] if index is None else values[name].reshape(-1)[index]
-            for name, index in self._columns
-        ]
+        """One chain's scalar quantities as a float32 row, in the order of ``site_columns``."""
+        picks = site_columns({name: value.shape for name, value in values.items()}, self.sites).picks
+        columns = [values[name] if at is None else values[name].reshape(-1)[at] for name, at in picks]
         return jnp.stack(columns, axis=-1).astype(jnp.float32)
 
-    def _restart_impl(self, first: Any, state: Any, model_args: tuple[Any, ...]) -> Any:
+    def _restart(self, start: Any, chains: Any, model_args: tuple[Any, ...]) -> Any:
         def energy(z: Any) -> Any:  # a scalar jax.Array
             return potential_energy(self.model, model_args, self.model_kwargs, z)
 
-        value, gradient = jax.vmap(jax.value_and_grad(energy))(state.z)
-        return first._replace(
-            z=state.z, z_grad=gradient, potential_energy=value, energy=value, rng_key=state.rng_key
+        value, gradient = jax.vmap(jax.value_and_grad(energy))(chains.z)
+        return start._replace(
+            z=chains.z, z_grad=gradient, potential_energy=value, energy=value, rng_key=chains.rng_key
         )
 
 

@@ -2,7 +2,7 @@
  * The Posterior's live summary table (arviz rows from the `summary` trait): 3 significant digits, r_hat
  * above 1.01 highlighted. Built from text nodes only: site names come from user code.
  */
-import { htmlElement } from "./dom";
+import { htmlElement } from "../lib/dom";
 
 export interface SummaryRow {
   site: string;

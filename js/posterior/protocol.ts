@@ -1,8 +1,9 @@
 /**
- * Types of the Posterior wire protocol (/tmp/posterior_protocol.md): traits of src/jaxwidgets/posterior.py and
- * the custom messages in both directions, with a tolerant parser (malformed messages give null).
+ * Types of the Posterior wire protocol: the traits of src/jaxwidgets/posterior.py and the custom messages it
+ * sends, with a tolerant parser (malformed messages give null). The acks and errors of the view's requests
+ * (`run`, `stop`, `control`) are the shell's (lib/shell.ts).
  */
-import type { ArrayRecord, BufferRecord } from "./arrays";
+import type { ArrayRecord, BufferRecord } from "../lib/arrays";
 import type { SummaryRow } from "./summary";
 
 export type Status = "compiling" | "warmup" | "sampling" | "done" | "stopped" | "error";
@@ -66,6 +67,8 @@ export function hasData(state: PosteriorModel["_data"] | null | undefined): stat
 }
 
 // ---- Python -> JS ------------------------------------------------------------------------------------
+// The sampler's messages are pushed to every view (`client: ""`, seq 0: nobody's reply); they are ordered by
+// their `run` (a new run starts with a reset).
 
 export interface ResetMessage {
   type: "reset";
@@ -95,6 +98,7 @@ export interface CurvesMessage {
   curves: BufferRecord;
 }
 
+/** The reply to the view's `replay` request: every draw of the current run so far. */
 export interface ReplayReply {
   type: "replay";
   seq: number;
@@ -106,21 +110,7 @@ export interface ReplayReply {
   curves?: BufferRecord;
 }
 
-export interface AckReply {
-  type: "control" | "run" | "stop";
-  seq: number;
-  client?: string;
-}
-
-export interface PosteriorErrorReply {
-  type: "error";
-  seq: number;
-  client?: string;
-  request: string;
-  message: string;
-}
-
-export type PosteriorMessage = ResetMessage | DrawsMessage | WarmupMessage | CurvesMessage | ReplayReply | AckReply | PosteriorErrorReply;
+export type PosteriorMessage = ResetMessage | DrawsMessage | WarmupMessage | CurvesMessage | ReplayReply;
 
 function isRecord(value: unknown): value is BufferRecord {
   if (typeof value !== "object" || value === null) return false;
@@ -145,12 +135,6 @@ export function parsePosteriorMessage(content: unknown): PosteriorMessage | null
       return run && isRecord(m.x) && isRecord(m.curves) ? (content as CurvesMessage) : null;
     case "replay":
       return seq && run && isRecord(m.draws) ? (content as ReplayReply) : null;
-    case "control":
-    case "run":
-    case "stop":
-      return seq ? (content as AckReply) : null;
-    case "error":
-      return seq && typeof m.request === "string" ? (content as PosteriorErrorReply) : null;
     default:
       return null;
   }

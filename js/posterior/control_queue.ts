@@ -3,12 +3,11 @@
  * at most one request in flight), but newest-wins per slider. A value for slider A never overwrites a
  * pending value for slider B, so the final value of every slider the user moved is always sent.
  */
-import { Requester, type RequesterOptions, type Request } from "./flow";
+import type { Request, Requester } from "../lib/flow";
 
 export interface ControlPayload {
   name: string;
   value: number;
-  client?: string;
 }
 
 export class ControlQueue {
@@ -16,20 +15,14 @@ export class ControlQueue {
   /** Values waiting for the slot, oldest slider first, newest value per slider. */
   private readonly waiting = new Map<string, ControlPayload>();
 
-  constructor(options: Omit<RequesterOptions<ControlPayload>, "onIdle"> & { onIdle?(): void }) {
-    const onIdle = options.onIdle;
-    this.requester = new Requester<ControlPayload>({
-      ...options,
-      onIdle: () => {
-        const next = this.waiting.entries().next();
-        if (!next.done) {
-          const [name, payload] = next.value;
-          this.waiting.delete(name);
-          this.requester.request(payload);
-        } else {
-          onIdle?.();
-        }
-      },
+  /** `makeRequester(onIdle)`: the requester of `control` requests, calling `onIdle` when its slot frees. */
+  constructor(makeRequester: (onIdle: () => void) => Requester<ControlPayload>) {
+    this.requester = makeRequester(() => {
+      const next = this.waiting.entries().next();
+      if (next.done) return;
+      const [name, payload] = next.value;
+      this.waiting.delete(name);
+      this.requester.request(payload);
     });
   }
 

@@ -46,7 +46,14 @@ describe("summary table", () => {
     expect(table.querySelector("b")).toBeNull();
     expect(table.querySelector("tbody th")!.textContent).toBe("<b>w[0]</b>");
     expect([...table.querySelector("tbody tr")!.children].map((c) => c.textContent)).toEqual([
-      "<b>w[0]</b>", "0.123", "1.50", "−2.35", "1230", "1.00", "1520", "–",
+      "<b>w[0]</b>",
+      "0.123",
+      "1.50",
+      "−2.35",
+      "1230",
+      "1.00",
+      "1520",
+      "–",
     ]);
   });
 });

@@ -156,7 +156,7 @@ export class DrawStore {
       const from = c * count * sites;
       this.values[c]!.set(block.draws.subarray(from, from + count * sites), block.offset * sites);
       const div = this.diverging[c]!;
-      for (let i = 0; i < count; i++) div[block.offset + i] = flags && flags[c * count + i] ? 1 : 0;
+      for (let i = 0; i < count; i++) div[block.offset + i] = flags?.[c * count + i] ? 1 : 0;
     }
     if (end > this.total) this.total = end;
     this.version += 1;
@@ -195,7 +195,15 @@ export class DrawStore {
 }
 
 /** Equal-width bins over [lo, hi]: counts per bin (values outside are ignored). */
-export function histogram(values: ArrayLike<number>, lo: number, hi: number, bins: number, stride = 1, start = 0, count = -1): Float64Array {
+export function histogram(
+  values: ArrayLike<number>,
+  lo: number,
+  hi: number,
+  bins: number,
+  stride = 1,
+  start = 0,
+  count = -1,
+): Float64Array {
   const out = new Float64Array(bins);
   if (!(hi > lo) || bins <= 0) return out;
   const n = count < 0 ? Math.floor((values.length - start + stride - 1) / stride) : count;

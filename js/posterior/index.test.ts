@@ -1,11 +1,10 @@
 // @vitest-environment jsdom
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { DrawsFrameDetail, PosteriorModel } from "./lib/posterior_protocol";
-import widget from "./posterior";
-import { FakeModel as BaseFakeModel } from "./lib/testing";
+import { FakeModel as BaseFakeModel } from "../lib/testing";
+import widget from "./index";
+import type { DrawsFrameDetail, PosteriorModel } from "./protocol";
 
-
-/** The fake model, plus what Python would answer. */
+/** The fake model, plus what Python would answer (the sampler's pushes carry seq 0 and client ""). */
 class FakeModel extends BaseFakeModel<PosteriorModel> {
   custom(content: Record<string, unknown>, buffers: DataView[] = []): void {
     this.emit("msg:custom", content, buffers);
@@ -21,6 +20,8 @@ class FakeModel extends BaseFakeModel<PosteriorModel> {
     this.custom(
       {
         type: "draws",
+        seq: 0,
+        client: "",
         run,
         offset,
         draws: { buffer: 0, dtype: "float32", shape: [chains, count, sites] },
@@ -33,7 +34,7 @@ class FakeModel extends BaseFakeModel<PosteriorModel> {
   warmup(run: number, iteration: number, count: number, chains = 2, sites = 2): void {
     const values = drawValues(iteration, count, chains, sites);
     this.custom(
-      { type: "warmup", run, iteration, draws: { buffer: 0, dtype: "float32", shape: [chains, count, sites] } },
+      { type: "warmup", seq: 0, client: "", run, iteration, draws: { buffer: 0, dtype: "float32", shape: [chains, count, sites] } },
       [new DataView(values.buffer)],
     );
   }
@@ -57,7 +58,8 @@ class FakeModel extends BaseFakeModel<PosteriorModel> {
 /** Value of (chain c, draw i, site s) = 100 * c + i + s / 10. */
 function drawValues(offset: number, count: number, chains: number, sites: number): Float32Array {
   const values = new Float32Array(chains * count * sites);
-  for (let c = 0; c < chains; c++) for (let i = 0; i < count; i++) for (let s = 0; s < sites; s++) values[(c * count + i) * sites + s] = 100 * c + offset + i + s / 10;
+  for (let c = 0; c < chains; c++)
+    for (let i = 0; i < count; i++) for (let s = 0; s < sites; s++) values[(c * count + i) * sites + s] = 100 * c + offset + i + s / 10;
   return values;
 }
 
@@ -277,7 +279,10 @@ describe("Posterior view", () => {
     const stop = el.querySelector<HTMLButtonElement>("button.stop")!;
     stop.click();
     run.click();
-    expect(model.sent.slice(1).map((m) => [m.type, m.seq])).toEqual([["stop", 1], ["run", 1]]);
+    expect(model.sent.slice(1).map((m) => [m.type, m.seq])).toEqual([
+      ["stop", 1],
+      ["run", 1],
+    ]);
     model.set("status", "done");
     expect(stop.disabled).toBe(true);
     expect(root.dataset.status).toBe("done");
@@ -348,14 +353,18 @@ describe("Posterior view", () => {
     const calls: { name: string; alpha: number }[] = [];
     const state: Record<string | symbol, unknown> = { globalAlpha: 1 };
     const ctx = new Proxy(state, {
-      get: (target, key) => (key in target ? target[key] : (..._args: unknown[]) => void calls.push({ name: String(key), alpha: target.globalAlpha as number })),
-      set: (target, key, value) => ((target[key] = value), true),
+      get: (target, key) =>
+        key in target ? target[key] : (..._args: unknown[]) => void calls.push({ name: String(key), alpha: target.globalAlpha as number }),
+      set: (target, key, value) => {
+        target[key] = value;
+        return true;
+      },
     });
     vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockImplementation(function (this: HTMLCanvasElement) {
       return this.classList.contains("predictive") ? (ctx as unknown as CanvasRenderingContext2D) : null;
     } as never);
     const model = makeModel();
-    const { el } = mount(model);
+    mount(model);
     model.replay(1, 1, 0);
     const n = 20_000; // the posterior notebook's data
     const dataX = new Float32Array(n).map((_, i) => -3 + (6 * i) / n);
@@ -393,8 +402,12 @@ describe("Posterior view", () => {
     const recorder = (canvas: string) => {
       const state: Record<string | symbol, unknown> = { globalAlpha: 1 };
       return new Proxy(state, {
-        get: (target, key) => (key in target ? target[key] : (...args: unknown[]) => void calls.push({ name: String(key), args: args as number[], canvas })),
-        set: (target, key, value) => ((target[key] = value), true),
+        get: (target, key) =>
+          key in target ? target[key] : (...args: unknown[]) => void calls.push({ name: String(key), args: args as number[], canvas }),
+        set: (target, key, value) => {
+          target[key] = value;
+          return true;
+        },
       });
     };
     const contexts = { pair: recorder("pair"), traces: recorder("traces") };
@@ -426,7 +439,9 @@ describe("Posterior view", () => {
     expect(px).toBeGreaterThan(left + width / 2); // mu = 400 is right of every draw
     expect(py).toBeGreaterThan(top + height / 2); // sigma = -200 below every draw
     // One dashed line per trace plot, across it.
-    expect(calls.filter((c) => c.canvas === "traces" && c.name === "setLineDash" && (c.args[0] as unknown as number[]).length > 0)).toHaveLength(2);
+    expect(
+      calls.filter((c) => c.canvas === "traces" && c.name === "setLineDash" && (c.args[0] as unknown as number[]).length > 0),
+    ).toHaveLength(2);
     calls.length = 0;
     model.set("reference", {});
     await nextFrame();
@@ -439,11 +454,12 @@ describe("Posterior view", () => {
     const { el } = mount(model);
     const n = 30;
     const values = new Float32Array(n * n);
-    for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) {
-      const x = -3 + (6 * i) / (n - 1);
-      const y = -3 + (6 * j) / (n - 1);
-      values[j * n + i] = -(x * x + y * y) / 2;
-    }
+    for (let j = 0; j < n; j++)
+      for (let i = 0; i < n; i++) {
+        const x = -3 + (6 * i) / (n - 1);
+        const y = -3 + (6 * j) / (n - 1);
+        values[j * n + i] = -(x * x + y * y) / 2;
+      }
     model.set("_density", {
       values: { view: new DataView(values.buffer), dtype: "float32", shape: [n, n] },
       x_range: [-3, 3],

@@ -1,0 +1,79 @@
+"""The chains of a Posterior widget between chunks: the sampler, where the chains are, and the model
+arguments that its controls set. The widget holds its request lock around every call here but ``advance``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ._controls import ControlSpec, control_specs, with_control
+from .kernels.posterior import Chunk, SamplerState, Steppers, StreamingSampler, as_model_argument, prng_key
+from .kernels.predictive import DensityGrid, make_density_grid
+
+
+class Chains:
+    """A model's chains: ``init`` at construction (a bad model fails here, readably), compiled once, then
+    advanced chunk by chunk and restarted for new model arguments.
+
+    >>> import numpyro, numpyro.distributions as dist
+    >>> def model(scale):
+    ...     numpyro.sample("x", dist.Normal(0.0, scale))
+    >>> chains = Chains(model, (1.0,), {}, controls={"scale": (0.1, 5.0)}, seed=0,
+    ...                 num_chains=2, num_warmup=10, chunk_length=5)
+    >>> chains.sites, chains.controls_state()["scale"]["value"]
+    (['x'], 1.0)
+    """
+
+    def __init__(
+        self,
+        model: Callable[..., Any],
+        args: Sequence[Any],
+        kwargs: Mapping[str, Any],
+        *,
+        controls: Mapping[str, tuple[float, float]],
+        seed: int,
+        sites: Sequence[str] | None = None,
+        **sampler_options: Any,
+    ) -> None:
+        self.model = model
+        self.args = tuple(as_model_argument(value) for value in args)
+        self.kwargs = {name: as_model_argument(value) for name, value in kwargs.items()}
+        self.specs: dict[str, ControlSpec] = control_specs(model, controls, self.args, self.kwargs)
+        self.sampler = StreamingSampler(model, self.args, self.kwargs, sites=sites, **sampler_options)
+        self.state: SamplerState = self.sampler.init(prng_key(seed), self.args)
+        self.sites = list(self.sampler.columns(self.state).names)
+        self._steppers: Steppers | None = None
+
+    def density_grid(self) -> DensityGrid | None:
+        """The log density on a grid, for a model with exactly two scalar latent sites (else None)."""
+        latent = {name: np.shape(value[0]) for name, value in self.state.z.items()}
+        return make_density_grid(self.model, self.kwargs, latent, self.sites)
+
+    def compile(self) -> Steppers:
+        """The compiled chunk and restart: compiled on the first call (long), the same ones after."""
+        if self._steppers is None:
+            self._steppers = self.sampler.compile(self.state)
+        return self._steppers
+
+    def advance(self, state: SamplerState, args: tuple[Any, ...]) -> tuple[SamplerState, Chunk]:
+        """One chunk from ``state`` (the caller keeps the new state only if it still wants it)."""
+        return self.sampler.advance(state, args, self.compile())
+
+    def restart(self) -> None:
+        """A fresh warm-up from where the chains are, for the current model arguments."""
+        self.state = self.sampler.restart(self.state, self.args, self.compile())
+
+    def set_control(self, name: str, value: float) -> None:
+        """Set a control's model argument: KeyError for an unknown control, ValueError outside its bounds."""
+        spec = self.specs.get(name)
+        if spec is None:
+            raise KeyError(f"no control {name!r}; controls are {sorted(self.specs)}")
+        value = spec.checked(value)
+        self.args, self.kwargs = with_control(spec, value, self.args, self.kwargs)
+        self.specs[name] = spec._replace(value=value)
+
+    def controls_state(self) -> dict[str, dict[str, Any]]:
+        """The ``controls`` trait: name -> value, bounds, step and label."""
+        return {name: spec.state() for name, spec in self.specs.items()}
