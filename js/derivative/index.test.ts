@@ -146,6 +146,12 @@ describe("Derivative helpers", () => {
     expect(parts.map((p) => p.text).join("")).toBe("b:f32[] = integer_pow[y=2] a; c:f32[] = sin b");
   });
 
+  it("drops the terminal colours JAX adds to a jaxpr in a kernel", () => {
+    const esc = String.fromCharCode(27);
+    const parts = jaxprParts(`{ ${esc}[34;1mlambda ${esc}[39;22m; a${esc}[35m:f32[]${esc}[39m. let b = sin a }`);
+    expect(parts.map((p) => p.text).join("")).toBe("{ lambda ; a:f32[]. let b = sin a }");
+  });
+
   it("finds the best step among finite errors and interpolates the curve", () => {
     expect(bestStep(new Float32Array([1, 2, 3]), new Float32Array([0.5, Number.NaN, 0.25]))).toEqual({ step: 3, error: 0.25 });
     const curve = { xRange: [0, 2] as [number, number], values: new Float32Array([0, 1, Number.NaN]) };

@@ -4,8 +4,12 @@ import { clear, htmlElement } from "../lib/dom";
 /** An equation's primitive: the name after " = " (parameters such as `y=2` have no spaces around "="). */
 const PRIMITIVE = / = ([a-z_][a-z0-9_]*)/g;
 
-/** Split a jaxpr into plain text and primitive names, in order. */
-export function jaxprParts(text: string): { text: string; primitive: boolean }[] {
+/** Terminal colour codes: JAX colours `str(jaxpr)` where it thinks a terminal shows it (IPython kernels). */
+const ANSI_COLOR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
+
+/** Split a jaxpr into plain text and primitive names, in order (terminal colour codes dropped). */
+export function jaxprParts(coloured: string): { text: string; primitive: boolean }[] {
+  const text = coloured.replace(ANSI_COLOR, "");
   const parts: { text: string; primitive: boolean }[] = [];
   let last = 0;
   for (const match of text.matchAll(PRIMITIVE)) {

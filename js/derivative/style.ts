@@ -9,7 +9,7 @@ export const DERIVATIVE_STYLE = `
 .jaxwidgets-derivative .fd-swatch.forward { border-top-style: dashed; }
 .jaxwidgets-derivative .jaxpr-block { margin-bottom: 6px; }
 .jaxwidgets-derivative pre.jaxpr {
-  margin: 0; padding: 6px 8px; max-height: 220px; overflow: auto; white-space: pre; font-size: 11.5px; line-height: 1.35;
+  margin: 0; padding: 6px 8px; max-height: 220px; overflow: auto; white-space: pre-wrap; overflow-wrap: anywhere; font-size: 11.5px; line-height: 1.35;
   font-family: var(--jp-code-font-family, ui-monospace, monospace); color: var(--jp-content-font-color1, currentColor);
   background: var(--jp-cell-editor-background, rgba(128, 128, 128, 0.1)); border: 1px solid var(--jp-border-color2, rgba(128, 128, 128, 0.3));
   border-radius: 3px; user-select: text; -webkit-user-select: text;
