@@ -173,3 +173,12 @@ def test_finite_differences_compile_once_for_both_precisions():
 def test_repr_is_readable(derivative):
     assert repr(derivative).startswith("Derivative of f(x) over x in [-3, 3]; at x = 1: f = 0.841471")
     assert "Derivative" in jaxwidgets.__all__ and "Jacobian" in jaxwidgets.__all__
+
+
+def test_a_bad_function_leaves_no_widget_open(monkeypatch):
+    closed = []
+    close = Derivative.close
+    monkeypatch.setattr(Derivative, "close", lambda self: (closed.append(self), close(self))[-1])
+    with pytest.raises(FunctionError):
+        Derivative(lambda x: jnp.stack([x, x]))
+    assert len(closed) == 1 and closed[0].comm is None

@@ -93,7 +93,11 @@ class Derivative(JaxWidget):
         super().__init__(x_range=x, order=order, **kwargs)
         self._home = self.x_range
         self.at = at if at is not None else (self.x_range[0] + self.x_range[1]) / 2
-        self._kernels = self._compile(f)  # raises FunctionError on a bad f
+        try:
+            self._kernels = self._compile(f)  # raises FunctionError on a bad f
+        except Exception:
+            self.close()  # no half-built widget left open in the kernel
+            raise
         self.set_trait("fd_steps", self._kernels.differences.steps.copy())
         self.set_trait("f", f)  # the jaxprs and the first point (observer)
 

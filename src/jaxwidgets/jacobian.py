@@ -95,7 +95,11 @@ class Jacobian(JaxWidget):
         (x0, x1), (y0, y1) = self.x_range, self.y_range
         self.at = at if at is not None else ((x0 + x1) / 2, (y0 + y1) / 2)
         self.radius = radius if radius is not None else 0.08 * min(x1 - x0, y1 - y0)
-        self._kernels = self._compile(f)  # raises FunctionError on a bad f
+        try:
+            self._kernels = self._compile(f)  # raises FunctionError on a bad f
+        except Exception:
+            self.close()  # no half-built widget left open in the kernel
+            raise
         self.set_trait("f", f)  # the first grid and point (observer)
 
     # ---- validation ---------------------------------------------------------------------------
