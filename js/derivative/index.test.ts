@@ -116,7 +116,9 @@ describe("Derivative view", () => {
     model.replyPoint(Number(model.sent[1]!.seq), -1.5, "");
     await nextFrame();
     const handle = el.querySelector<SVGGElement>("[role=slider]")!;
-    expect([handle.dataset.x, handle.dataset.y]).toEqual(["-1.5", "2.25"]);
+    // On the curve as drawn: halfway between the samples at -2 (4) and -1 (1).
+    expect([handle.dataset.x, handle.dataset.y]).toEqual(["-1.5", "2.5"]);
+    expect(el.querySelector<HTMLElement>(".jaxwidgets-derivative")!.dataset.exactY).toBe("2.25");
   });
 
   it("shows the error banner and highlights the jaxprs' primitives", async () => {

@@ -15,7 +15,7 @@ import { observeTheme } from "../lib/theme";
 import { CurvePlot } from "./curve_plot";
 import { FdChart } from "./fd_chart";
 import { JaxprPanel } from "./jaxpr";
-import { decodeCurve, decodePoint, type DerivativeModel, isReply, type PointReading } from "./model";
+import { curveAt, decodeCurve, decodePoint, type DerivativeModel, isReply, type PointReading } from "./model";
 import { DERIVATIVE_STYLE } from "./style";
 
 type Part = "plot" | "fd" | "readout" | "jaxpr";
@@ -23,6 +23,7 @@ const ALL: Part[] = ["plot", "fd", "readout", "jaxpr"];
 
 function render({ model, el }: RenderProps<DerivativeModel>): () => void {
   let exact: PointReading | null = null;
+  let exactCount = 0; // exact readings drawn so far (data-exact-seq: tests and benchmarks wait for one)
   let width = 600;
   const shell: WidgetShell<DerivativeModel, Part> = new WidgetShell<DerivativeModel, Part>({
     model,
@@ -88,8 +89,11 @@ function render({ model, el }: RenderProps<DerivativeModel>): () => void {
       const reading = decodePoint(content, buffers);
       if (!reading) return;
       exact = reading;
+      exactCount += 1;
       const [hx] = plot.handle.position();
-      if (!plot.handle.dragging() && (hx === reading.x || !mine || !points.busy)) plot.handle.setPosition(reading.x, reading.value);
+      // The handle sits on the curve as drawn (interpolated between samples); the exact point is marked beside.
+      if (!plot.handle.dragging() && (hx === reading.x || !mine || !points.busy))
+        plot.handle.setPosition(reading.x, curveAt(plot.curve, reading.x));
       shell.invalidate("plot", "fd", "readout");
     } else if (content.type === "view") {
       if (mine && !views.accept(content.seq)) return;
@@ -97,8 +101,8 @@ function render({ model, el }: RenderProps<DerivativeModel>): () => void {
       const curve = decodeCurve(content, buffers);
       if (!curve) return;
       plot.setCurve(curve);
-      const [hx, hy] = plot.handle.position();
-      plot.handle.setPosition(hx, exact && exact.x === hx ? exact.value : hy);
+      const [hx] = plot.handle.position();
+      plot.handle.setPosition(hx, curveAt(curve, hx));
       shell.invalidate("plot");
     }
   }
@@ -132,6 +136,7 @@ function render({ model, el }: RenderProps<DerivativeModel>): () => void {
     if (kind === "exact") {
       shell.root.dataset.exactX = String(exact!.x);
       shell.root.dataset.exactY = String(exact!.value);
+      shell.root.dataset.exactSeq = String(exactCount);
     }
     shell.root.dispatchEvent(new CustomEvent("jaxwidgets:frame", { bubbles: true, detail: { kind, x: hx, y: hy } }));
   }

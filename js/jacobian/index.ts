@@ -28,6 +28,7 @@ const STYLE = `
 function render({ model, el }: RenderProps<JacobianModel>): () => void {
   let exact: PointReading | null = null;
   let grid: GridReading | null = null;
+  let exactCount = 0; // exact readings drawn so far (data-exact-seq: tests and benchmarks wait for one)
   const shell: WidgetShell<JacobianModel, Part> = new WidgetShell<JacobianModel, Part>({
     model,
     el,
@@ -89,6 +90,7 @@ function render({ model, el }: RenderProps<JacobianModel>): () => void {
       const reading = decodePoint(content, buffers);
       if (!reading) return;
       exact = reading;
+      exactCount += 1;
       if (!input.handle.dragging() && !points.busy) input.handle.setPosition(reading.x, reading.y);
       shell.invalidate("point", "readout");
     } else if (content.type === "grid") {
@@ -123,6 +125,7 @@ function render({ model, el }: RenderProps<JacobianModel>): () => void {
     if (kind === "exact") {
       shell.root.dataset.exactX = String(hx);
       shell.root.dataset.exactY = String(hy);
+      shell.root.dataset.exactSeq = String(exactCount);
     }
     shell.root.dispatchEvent(new CustomEvent("jaxwidgets:frame", { bubbles: true, detail: { kind, x: hx, y: hy } }));
   }
