@@ -72,8 +72,8 @@ export class CurvePlot {
     this.layout(this.width);
   }
 
-  /** Draw the curve and what the exact reading shows (tangent, parabola when `order` is 2). */
-  draw(exact: PointReading | null, order: number): void {
+  /** Draw f over the view (on its own layer: a drag does not redraw it). */
+  drawCurve(): void {
     const theme = readCanvasTheme(this.figure.element);
     const curveCtx = this.figure.begin("curve");
     if (curveCtx && this.curve) {
@@ -84,6 +84,10 @@ export class CurvePlot {
       curveCtx.lineJoin = "round";
       curveCtx.stroke();
     }
+  }
+
+  /** Draw what the exact reading shows: the tangent, the parabola when `order` is 2, the point. */
+  drawLines(exact: PointReading | null, order: number): void {
     const ctx = this.figure.begin("lines");
     if (!ctx || !exact || !Number.isFinite(exact.value)) return;
     const { x, y } = this.figure.scales;

@@ -17,6 +17,7 @@ export class FdChart {
   readonly figure: Figure<"lines">;
   readonly best: HTMLDivElement;
   private yDecades: [number, number] = [-12, 0];
+  private axesDrawn = "";
 
   constructor(doc: Document) {
     this.element = htmlElement("div", { class: "fd-panel" }, undefined, doc);
@@ -30,8 +31,13 @@ export class FdChart {
     const height = Math.round(Math.min(260, Math.max(180, width * 0.62)));
     if (reading) this.yDecades = decadeRange(reading);
     const [lo, hi] = this.yDecades;
-    this.figure.layout(width, height, [-12.5, -0.5], [lo, hi], null);
-    drawLogAxes(this.figure, [-12, -1], [lo, hi]);
+    const axes = `${width}|${height}|${lo}|${hi}`;
+    if (axes !== this.axesDrawn) {
+      // The axes change with the width and the decades only: a drag redraws the lines alone.
+      this.axesDrawn = axes;
+      this.figure.layout(width, height, [-12.5, -0.5], [lo, hi], null);
+      drawLogAxes(this.figure, [-12, -1], [lo, hi]);
+    }
     if (!reading) return;
     this.best.textContent = `best h (●): ${FD_SERIES.map((s, i) => {
       const best = bestStep(reading.steps, reading.errors[i]!);

@@ -18,12 +18,13 @@ import { JaxprPanel } from "./jaxpr";
 import { curveAt, decodeCurve, decodePoint, type DerivativeModel, isReply, type PointReading } from "./model";
 import { DERIVATIVE_STYLE } from "./style";
 
-type Part = "plot" | "fd" | "readout" | "jaxpr";
-const ALL: Part[] = ["plot", "fd", "readout", "jaxpr"];
+type Part = "curve" | "lines" | "fd" | "readout" | "jaxpr";
+const ALL: Part[] = ["curve", "lines", "fd", "readout", "jaxpr"];
 
 function render({ model, el }: RenderProps<DerivativeModel>): () => void {
   let exact: PointReading | null = null;
   let exactCount = 0; // exact readings drawn so far (data-exact-seq: tests and benchmarks wait for one)
+  let freshExact = false; // a reading arrived since the last frame: that frame shows it, exact
   let width = 600;
   const shell: WidgetShell<DerivativeModel, Part> = new WidgetShell<DerivativeModel, Part>({
     model,
@@ -43,7 +44,7 @@ function render({ model, el }: RenderProps<DerivativeModel>): () => void {
     },
     onView: (range) => {
       views.request(range ? { x_range: range } : { reset: true });
-      shell.invalidate("plot");
+      shell.invalidate("curve", "lines");
     },
     listen: (target, type, handler, options) => shell.listen(target, type, handler, options),
   });
@@ -56,7 +57,7 @@ function render({ model, el }: RenderProps<DerivativeModel>): () => void {
 
   plot.xRange = [...model.get("x_range")];
   plot.handle.setPosition(model.get("at"), Number.NaN);
-  shell.onModel("order", () => shell.invalidate("plot"));
+  shell.onModel("order", () => shell.invalidate("lines"));
   shell.onModel("jaxpr", () => shell.invalidate("jaxpr"));
   shell.onModel("grad_jaxpr", () => shell.invalidate("jaxpr"));
   shell.onModel("at", () => {
@@ -90,11 +91,12 @@ function render({ model, el }: RenderProps<DerivativeModel>): () => void {
       if (!reading) return;
       exact = reading;
       exactCount += 1;
+      freshExact = true;
       const [hx] = plot.handle.position();
       // The handle sits on the curve as drawn (interpolated between samples); the exact point is marked beside.
       if (!plot.handle.dragging() && (hx === reading.x || !mine || !points.busy))
         plot.handle.setPosition(reading.x, curveAt(plot.curve, reading.x));
-      shell.invalidate("plot", "fd", "readout");
+      shell.invalidate("lines", "fd", "readout");
     } else if (content.type === "view") {
       if (mine && !views.accept(content.seq)) return;
       if (!mine && views.busy) return;
@@ -103,12 +105,13 @@ function render({ model, el }: RenderProps<DerivativeModel>): () => void {
       plot.setCurve(curve);
       const [hx] = plot.handle.position();
       plot.handle.setPosition(hx, curveAt(curve, hx));
-      shell.invalidate("plot");
+      shell.invalidate("curve", "lines");
     }
   }
 
   function paint(parts: ReadonlySet<Part>): void {
-    if (parts.has("plot")) plot.draw(exact, model.get("order"));
+    if (parts.has("curve")) plot.drawCurve();
+    if (parts.has("lines")) plot.drawLines(exact, model.get("order"));
     if (parts.has("fd")) fd.draw(lower.clientWidth >= 640 ? Math.floor(width / 2) - 8 : width, exact);
     if (parts.has("readout")) showReadout();
     if (parts.has("jaxpr")) jaxprs.show(model.get("jaxpr"), model.get("grad_jaxpr"));
@@ -129,16 +132,21 @@ function render({ model, el }: RenderProps<DerivativeModel>): () => void {
     readout.classList.toggle("provisional", !current);
   }
 
-  /** Tell tests and benchmarks what this frame shows: exact (the kernel's reading at the handle) or not. */
+  /**
+   * Tell tests and benchmarks what this frame shows: a new exact reading (keyed by where it was computed,
+   * even if the handle has moved on), else the handle's position, exact there or provisional.
+   */
   function announceFrame(): void {
     const [hx, hy] = plot.handle.position();
-    const kind = exact !== null && exact.x === hx ? "exact" : "provisional";
-    if (kind === "exact") {
-      shell.root.dataset.exactX = String(exact!.x);
-      shell.root.dataset.exactY = String(exact!.value);
+    let detail = { kind: exact !== null && exact.x === hx ? "exact" : "provisional", x: hx, y: hy };
+    if (freshExact && exact) detail = { kind: "exact", x: exact.x, y: curveAt(plot.curve, exact.x) };
+    freshExact = false;
+    if (detail.kind === "exact" && exact) {
+      shell.root.dataset.exactX = String(exact.x);
+      shell.root.dataset.exactY = String(exact.value);
       shell.root.dataset.exactSeq = String(exactCount);
     }
-    shell.root.dispatchEvent(new CustomEvent("jaxwidgets:frame", { bubbles: true, detail: { kind, x: hx, y: hy } }));
+    shell.root.dispatchEvent(new CustomEvent("jaxwidgets:frame", { bubbles: true, detail }));
   }
 
   return () => shell.destroy();

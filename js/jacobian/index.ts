@@ -29,6 +29,7 @@ function render({ model, el }: RenderProps<JacobianModel>): () => void {
   let exact: PointReading | null = null;
   let grid: GridReading | null = null;
   let exactCount = 0; // exact readings drawn so far (data-exact-seq: tests and benchmarks wait for one)
+  let freshExact = false; // a reading arrived since the last frame: that frame shows it, exact
   const shell: WidgetShell<JacobianModel, Part> = new WidgetShell<JacobianModel, Part>({
     model,
     el,
@@ -91,6 +92,7 @@ function render({ model, el }: RenderProps<JacobianModel>): () => void {
       if (!reading) return;
       exact = reading;
       exactCount += 1;
+      freshExact = true;
       if (!input.handle.dragging() && !points.busy) input.handle.setPosition(reading.x, reading.y);
       shell.invalidate("point", "readout");
     } else if (content.type === "grid") {
@@ -120,14 +122,17 @@ function render({ model, el }: RenderProps<JacobianModel>): () => void {
       output.drawImages(exact);
     }
     if (parts.has("readout")) showReadout();
+    // A new exact reading is announced where it was computed, even if the handle has moved on.
     const [hx, hy] = input.handle.position();
-    const kind = isExact() ? "exact" : "provisional";
-    if (kind === "exact") {
-      shell.root.dataset.exactX = String(hx);
-      shell.root.dataset.exactY = String(hy);
+    let detail = { kind: isExact() ? "exact" : "provisional", x: hx, y: hy };
+    if (freshExact && exact) detail = { kind: "exact", x: exact.x, y: exact.y };
+    freshExact = false;
+    if (detail.kind === "exact") {
+      shell.root.dataset.exactX = String(detail.x);
+      shell.root.dataset.exactY = String(detail.y);
       shell.root.dataset.exactSeq = String(exactCount);
     }
-    shell.root.dispatchEvent(new CustomEvent("jaxwidgets:frame", { bubbles: true, detail: { kind, x: hx, y: hy } }));
+    shell.root.dispatchEvent(new CustomEvent("jaxwidgets:frame", { bubbles: true, detail }));
   }
 
   function showReadout(): void {
