@@ -126,3 +126,11 @@ def test_bad_settings_are_rejected(kwargs):
 
 def test_repr_is_readable(jacobian):
     assert repr(jacobian).startswith("Jacobian of f(x, y) over x in [-2, 2], y in [-2, 2]; at (1, 0.5): J =")
+
+
+def test_a_bad_map_opens_no_widget(monkeypatch):
+    opened = []
+    monkeypatch.setattr(Jacobian, "open", lambda self: opened.append(self))
+    with pytest.raises(FunctionError):
+        Jacobian(lambda x, y: x * y)
+    assert opened == []

@@ -12,7 +12,7 @@ import numpy as np
 import traitlets
 
 from ._arrays import pack_arrays
-from ._base import JaxWidget, Reply, RequestError, check_range, finite_number, finite_range, handles
+from ._base import JaxWidget, Reply, RequestError, as_range, check_range, finite_number, finite_range, handles
 from .kernels import FunctionError, explain_exception
 from .kernels.derivative import (
     FiniteDifferences,
@@ -90,15 +90,14 @@ class Derivative(JaxWidget):
         **kwargs: Any,
     ) -> None:
         self._kernels: _Kernels | None = None
-        super().__init__(x_range=x, order=order, **kwargs)
+        x_range = as_range("x", x, traitlets.TraitError)
+        start = float(at) if at is not None else (x_range[0] + x_range[1]) / 2
+        # f is checked and compiled before the widget opens: a rejected f leaves no widget behind.
+        kernels = self._compile(f, x_range, start)  # raises FunctionError on a bad f
+        super().__init__(x_range=x_range, at=start, order=order, **kwargs)
         self._home = self.x_range
-        self.at = at if at is not None else (self.x_range[0] + self.x_range[1]) / 2
-        try:
-            self._kernels = self._compile(f)  # raises FunctionError on a bad f
-        except Exception:
-            self.close()  # no half-built widget left open in the kernel
-            raise
-        self.set_trait("fd_steps", self._kernels.differences.steps.copy())
+        self._kernels = kernels
+        self.set_trait("fd_steps", kernels.differences.steps.copy())
         self.set_trait("f", f)  # the jaxprs and the first point (observer)
 
     # ---- validation ---------------------------------------------------------------------------
@@ -130,7 +129,7 @@ class Derivative(JaxWidget):
         if self._kernels is None:
             return f  # construction: compiled by __init__
         try:
-            kernels = self._compile(f)
+            kernels = self._compile(f, self.x_range, self.at)
         except (FunctionError, TypeError, ValueError) as exc:
             self.error = str(exc)  # keep the last good function and picture
             return self.f
@@ -145,15 +144,16 @@ class Derivative(JaxWidget):
         self._send_view()
         self._send_point()
 
-    def _compile(self, f: Callable[[Any], Any]) -> _Kernels:
+    @staticmethod
+    def _compile(f: Callable[[Any], Any], x_range: tuple[float, float], at: float) -> _Kernels:
         """Check f, then trace and compile every kernel once (errors in f surface here, readable)."""
         if not callable(f):
             raise TypeError(f"f must be a callable of one scalar, not {type(f).__name__}")
         check_scalar_function(f)
         try:
             point, curve = make_point_kernel(f), make_curve_kernel(f)
-            np.asarray(point(np.float32(self.at)))
-            np.asarray(curve(curve_points(self.x_range)))
+            np.asarray(point(np.float32(at)))
+            np.asarray(curve(curve_points(x_range)))
             return _Kernels(point, curve, FiniteDifferences(f))
         except Exception as exc:
             raise FunctionError(explain_exception(exc, "f(x)")) from exc

@@ -11,7 +11,7 @@ import numpy as np
 import traitlets
 
 from ._arrays import pack_arrays
-from ._base import JaxWidget, Reply, RequestError, check_range, finite_number, handles
+from ._base import JaxWidget, Reply, RequestError, as_range, check_range, finite_number, handles
 from .kernels import FunctionError, explain_exception
 from .kernels.jacobian import (
     MappedFunction,
@@ -30,6 +30,15 @@ class _Kernels(NamedTuple):
     mapped: MappedFunction
     point: Callable[[Any, Any], Any]
     grid: Callable[[Any], Any]
+
+
+def _finite_pair(name: str, value: Any) -> tuple[float, float]:
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        raise traitlets.TraitError(f"{name} must be a pair of numbers (x, y), got {value!r}")
+    x, y = float(value[0]), float(value[1])
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise traitlets.TraitError(f"{name} must be finite, got {value!r}")
+    return (x, y)
 
 
 def _pair(name: str) -> traitlets.Tuple:
@@ -91,15 +100,13 @@ class Jacobian(JaxWidget):
         **kwargs: Any,
     ) -> None:
         self._kernels: _Kernels | None = None
-        super().__init__(x_range=x, y_range=y, **kwargs)
-        (x0, x1), (y0, y1) = self.x_range, self.y_range
-        self.at = at if at is not None else ((x0 + x1) / 2, (y0 + y1) / 2)
-        self.radius = radius if radius is not None else 0.08 * min(x1 - x0, y1 - y0)
-        try:
-            self._kernels = self._compile(f)  # raises FunctionError on a bad f
-        except Exception:
-            self.close()  # no half-built widget left open in the kernel
-            raise
+        (x0, x1), (y0, y1) = as_range("x", x, traitlets.TraitError), as_range("y", y, traitlets.TraitError)
+        start = _finite_pair("at", at) if at is not None else ((x0 + x1) / 2, (y0 + y1) / 2)
+        radius = float(radius) if radius is not None else 0.08 * min(x1 - x0, y1 - y0)
+        # f is checked and compiled before the widget opens: a rejected f leaves no widget behind.
+        kernels = self._compile(f, start, radius, (x0, x1), (y0, y1))  # raises FunctionError on a bad f
+        super().__init__(x_range=(x0, x1), y_range=(y0, y1), at=start, radius=radius, **kwargs)
+        self._kernels = kernels
         self.set_trait("f", f)  # the first grid and point (observer)
 
     # ---- validation ---------------------------------------------------------------------------
@@ -133,7 +140,7 @@ class Jacobian(JaxWidget):
         if self._kernels is None:
             return f  # construction: compiled by __init__
         try:
-            kernels = self._compile(f)
+            kernels = self._compile(f, self.at, self.radius, self.x_range, self.y_range)
         except (FunctionError, TypeError, ValueError) as exc:
             self.error = str(exc)  # keep the last good function and picture
             return self.f
@@ -146,13 +153,20 @@ class Jacobian(JaxWidget):
         self._push_result("grid")
         self._push_result("point")
 
-    def _compile(self, f: Callable[..., Any]) -> _Kernels:
+    @staticmethod
+    def _compile(
+        f: Callable[..., Any],
+        at: tuple[float, float],
+        radius: float,
+        x_range: tuple[float, float],
+        y_range: tuple[float, float],
+    ) -> _Kernels:
         """Check f, then trace and compile both kernels once (errors in f surface here, readable)."""
         mapped = plane_map(f)
         try:
             point, grid = make_point_kernel(mapped.g), make_grid_kernel(mapped.g)
-            np.asarray(point(np.asarray(self.at, np.float32), np.float32(self.radius)))
-            np.asarray(grid(grid_lines(self.x_range, self.y_range)))
+            np.asarray(point(np.asarray(at, np.float32), np.float32(radius)))
+            np.asarray(grid(grid_lines(x_range, y_range)))
         except Exception as exc:
             raise FunctionError(explain_exception(exc, mapped.description)) from exc
         return _Kernels(mapped, point, grid)
