@@ -52,7 +52,9 @@ function render({ model, el }: RenderProps<JacobianModel>): () => void {
     box.append(htmlElement("div", { class: "plane-caption" }, caption, doc), element);
     return box;
   };
-  planes.append(captioned("input plane: (x, y)", input.figure.element), captioned("output plane: f(x, y) = (u, v)", output.figure.element));
+  const inputBox = captioned("", input.figure.element);
+  const outputBox = captioned("", output.figure.element);
+  planes.append(inputBox, outputBox);
   const readout = htmlElement("div", { class: "readout jacobian-readout", "aria-live": "polite" }, undefined, doc);
   shell.root.append(planes, legend(), readout);
 
@@ -77,7 +79,10 @@ function render({ model, el }: RenderProps<JacobianModel>): () => void {
   function relayout(): void {
     const width = Math.max(280, Math.min(shell.root.clientWidth || el.clientWidth || 600, 760));
     const size = width >= 600 ? Math.floor((width - 16) / 2) : width;
-    input.layout(size, { x: model.get("x_label"), y: model.get("y_label") });
+    const [xLabel, yLabel] = [model.get("x_label"), model.get("y_label")];
+    inputBox.firstElementChild!.textContent = `input plane: (${xLabel}, ${yLabel})`;
+    outputBox.firstElementChild!.textContent = `output plane: f(${xLabel}, ${yLabel}) = (u, v)`;
+    input.layout(size, { x: xLabel, y: yLabel });
     output.layout(size);
     shell.invalidate(...ALL);
   }
@@ -138,7 +143,7 @@ function render({ model, el }: RenderProps<JacobianModel>): () => void {
   function showReadout(): void {
     const [hx, hy] = input.handle.position();
     const n = (v: number): string => (Number.isFinite(v) ? formatNumber(v) : "undefined");
-    const lines = [`(x, y) = (${n(hx)}, ${n(hy)})`];
+    const lines = [`(${model.get("x_label")}, ${model.get("y_label")}) = (${n(hx)}, ${n(hy)})`];
     if (exact && isExact()) {
       const [a, b, c, d] = exact.jacobian;
       lines.push(
