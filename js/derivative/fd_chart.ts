@@ -39,10 +39,11 @@ export class FdChart {
       drawLogAxes(this.figure, [-12, -1], [lo, hi]);
     }
     if (!reading) return;
-    this.best.textContent = `best h (●): ${FD_SERIES.map((s, i) => {
+    const summary = `best h (●): ${FD_SERIES.map((s, i) => {
       const best = bestStep(reading.steps, reading.errors[i]!);
       return `${s.method} ${s.dtype.replace("float", "f")} ${best ? formatNumber(best.step, 2) : "—"}`;
     }).join(" · ")}`;
+    if (this.best.textContent !== summary) this.best.textContent = summary;
     const ctx = this.figure.begin("lines");
     if (!ctx) return;
     const { x, y } = this.figure.scales;

@@ -8,6 +8,7 @@
  */
 import type { BinaryLike } from "../lib/arrays";
 import { htmlElement, observeWidth } from "../lib/dom";
+import { setSpans } from "../lib/figure";
 import { formatNumber } from "../lib/format";
 import type { Pair, RenderProps } from "../lib/protocol";
 import { WidgetShell } from "../lib/shell";
@@ -48,7 +49,7 @@ function render({ model, el }: RenderProps<DerivativeModel>): () => void {
     },
     listen: (target, type, handler, options) => shell.listen(target, type, handler, options),
   });
-  const readout = htmlElement("div", { class: "readout derivative-readout", "aria-live": "polite" }, undefined, doc);
+  const readout = htmlElement("div", { class: "readout derivative-readout" }, undefined, doc);
   const fd = new FdChart(doc);
   const jaxprs = new JaxprPanel(doc);
   const lower = htmlElement("div", { class: "derivative-lower" }, undefined, doc);
@@ -128,7 +129,7 @@ function render({ model, el }: RenderProps<DerivativeModel>): () => void {
       `f′(x) = ${shown(current ? exact!.slope : undefined)}`,
       `f″(x) = ${shown(current ? exact!.curvature : undefined)}`,
     ];
-    readout.replaceChildren(...text.map((t) => htmlElement("span", {}, t, doc)));
+    setSpans(readout, text);
     readout.classList.toggle("provisional", !current);
   }
 

@@ -7,6 +7,7 @@
  */
 import type { BinaryLike } from "../lib/arrays";
 import { htmlElement, observeWidth } from "../lib/dom";
+import { setSpans } from "../lib/figure";
 import { formatNumber } from "../lib/format";
 import type { RenderProps } from "../lib/protocol";
 import { WidgetShell } from "../lib/shell";
@@ -55,7 +56,7 @@ function render({ model, el }: RenderProps<JacobianModel>): () => void {
   const inputBox = captioned("", input.figure.element);
   const outputBox = captioned("", output.figure.element);
   planes.append(inputBox, outputBox);
-  const readout = htmlElement("div", { class: "readout jacobian-readout", "aria-live": "polite" }, undefined, doc);
+  const readout = htmlElement("div", { class: "readout jacobian-readout" }, undefined, doc);
   shell.root.append(planes, legend(), readout);
 
   input.xRange = [...model.get("x_range")];
@@ -153,7 +154,7 @@ function render({ model, el }: RenderProps<JacobianModel>): () => void {
         `σ = ${n(exact.singular[0])}, ${n(exact.singular[1])}`,
       );
     } else lines.push("J = …");
-    readout.replaceChildren(...lines.map((t) => htmlElement("span", {}, t, doc)));
+    setSpans(readout, lines);
     readout.classList.toggle("provisional", !isExact());
   }
 

@@ -118,3 +118,16 @@ export function traceBroken(ctx: CanvasRenderingContext2D, scales: PlotScales, x
     drawing = true;
   }
 }
+
+/**
+ * Show `texts` as the spans of a readout, reusing the spans there and writing only the texts that changed: a
+ * drag updates the readout every frame, and new nodes would cost style and layout each time.
+ */
+export function setSpans(element: HTMLElement, texts: readonly string[]): void {
+  const doc = element.ownerDocument;
+  while (element.children.length > texts.length) element.lastElementChild!.remove();
+  texts.forEach((text, i) => {
+    const span = element.children[i] ?? element.appendChild(doc.createElement("span"));
+    if (span.textContent !== text) span.textContent = text;
+  });
+}
