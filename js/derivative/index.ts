@@ -113,7 +113,9 @@ function render({ model, el }: RenderProps<DerivativeModel>): () => void {
   function paint(parts: ReadonlySet<Part>): void {
     if (parts.has("curve")) plot.drawCurve();
     if (parts.has("lines")) plot.drawLines(exact, model.get("order"));
-    if (parts.has("fd")) fd.draw(lower.clientWidth >= 640 ? Math.floor(width / 2) - 8 : width, exact);
+    // Half the width beside the jaxprs where both fit (the flex row wraps below 640 px); from the width
+    // relayout() measured, not the DOM: reading layout here would force it on every frame of a drag.
+    if (parts.has("fd")) fd.draw(width >= 640 ? Math.floor(width / 2) - 8 : width, exact);
     if (parts.has("readout")) showReadout();
     if (parts.has("jaxpr")) jaxprs.show(model.get("jaxpr"), model.get("grad_jaxpr"));
     announceFrame();
