@@ -1,8 +1,8 @@
-"""Drag latency in a real JupyterLab: jaxwidgets.LossSurface and jaxwidgets.Descent, each against the same
-picture drawn by ipywidgets ``interact`` + matplotlib.
+"""Drag latency in a real JupyterLab: jaxwidgets.LossSurface, Descent, Derivative and Jacobian, each against
+the same picture drawn by ipywidgets ``interact`` + matplotlib.
 
-Usage: ``python benchmarks/latency.py [--moves N] [--drag-seconds S] [--scenarios surface,descent]``. Prints
-one table per scenario and writes JSON to ``benchmarks/results/``. What each figure means:
+Usage: ``python benchmarks/latency.py [--moves N] [--drag-seconds S] [--scenarios surface,jacobian]``.
+Prints one table per scenario and writes JSON to ``benchmarks/results/``. What each figure means:
 ``benchmarks/README.md``.
 """
 
@@ -31,7 +31,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 GOALS = {"exact_p50_ms": 26.0, "exact_p95_ms": 33.0, "exact_updates_per_s": 45.0, "final_frame_ms": 33.0}
 FRAME_INTERVAL = 1 / 60  # seconds between mouse moves in the continuous drag
 TIMEOUT_MS = 15_000
-SETTLE_MS = 1_500  # no new picture for this long: a drag's pictures are all in (interact draws ~2/s)
+SETTLE_MS = 3_000  # no new picture for this long: a drag's pictures are all in (interact: 0.6-2 s each)
 
 SEED = """\
 def f(x, y):
@@ -155,6 +155,130 @@ interact(draw, sx=FloatSlider({DESCENT_START[0]}, description="start x", **slide
 """
 ]
 
+DERIVATIVE_SEED = """\
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+
+def f(x, xp=jnp):
+    return xp.sin(3 * x) * xp.exp(-(x**2) / 4)
+"""
+
+DERIVATIVE_CELLS = [
+    DERIVATIVE_SEED
+    + """
+import jaxwidgets
+
+derivative = jaxwidgets.Derivative(f, x=(-3, 3), at=-1.0)
+derivative
+"""
+]
+
+# The same picture: f with the tangent and osculating parabola from jax.grad, and the finite-difference errors
+# of forward and central differences in float32 and float64 against h (log-log).
+DERIVATIVE_INTERACT_CELLS = [
+    DERIVATIVE_SEED
+    + """
+%matplotlib inline
+import matplotlib.pyplot as plt
+from ipywidgets import FloatSlider, interact
+
+df, d2f = jax.jit(jax.grad(f)), jax.jit(jax.grad(jax.grad(f)))
+xs = np.linspace(-3, 3, 401)
+ys = f(xs, np)
+steps = np.logspace(-1, -12, 56)
+
+
+def fd_errors(x, dtype, exact):
+    x, h = dtype(x), steps.astype(dtype)
+    here, ahead, behind = f(x, np), f(x + h, np), f(x - h, np)
+    return np.abs((ahead - here) / h - exact), np.abs((ahead - behind) / (2 * h) - exact)
+
+
+def draw(x):
+    print(f"probe {x:.2f}")  # the benchmark matches each picture to its slider value by this line
+    fx, slope, curvature = float(f(x, np)), float(df(np.float32(x))), float(d2f(np.float32(x)))
+    fig, (ax, fd) = plt.subplots(1, 2, figsize=(10, 4))
+    ax.plot(xs, ys, color="black")
+    ax.plot(xs, fx + slope * (xs - x), color="#e8710a")
+    ax.plot(xs, fx + slope * (xs - x) + curvature * (xs - x) ** 2 / 2, "--", color="#12a4a4")
+    ax.plot([x], [fx], "o", color="white", markeredgecolor="black")
+    ax.set_ylim(ys.min() - 0.2, ys.max() + 0.2)
+    ax.set_title(f"f = {fx:.4g}, f' = {slope:.4g}, f'' = {curvature:.4g}")
+    for dtype, color in ((np.float32, "#e8710a"), (np.float64, "#3d8fd6")):
+        forward, central = fd_errors(x, dtype, slope)
+        fd.loglog(steps, forward, "--", color=color)
+        fd.loglog(steps, central, color=color)
+    plt.show()
+
+
+interact(draw, x=FloatSlider(-1.0, min=-3, max=3, step=0.01, description="x"));
+"""
+]
+
+JACOBIAN_START = (-0.5, -0.3)
+JACOBIAN_SEED = """\
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+
+def f(x, y):
+    return x**2 - y**2, 2 * x * y
+"""
+
+JACOBIAN_CELLS = [
+    JACOBIAN_SEED
+    + f"""
+import jaxwidgets
+
+jacobian = jaxwidgets.Jacobian(f, x=(-1.5, 1.5), y=(-1.5, 1.5), at={JACOBIAN_START})
+jacobian
+"""
+]
+
+# The same picture: the input grid with a circle around the point, the grid's image with the circle's true
+# image and its image under J from jax.jacfwd.
+JACOBIAN_INTERACT_CELLS = [
+    JACOBIAN_SEED
+    + f"""
+%matplotlib inline
+import matplotlib.pyplot as plt
+from ipywidgets import FloatSlider, interact
+
+J = jax.jit(jax.jacfwd(lambda p: jnp.stack(f(p[0], p[1]))))
+ticks, along = np.linspace(-1.5, 1.5, 11), np.linspace(-1.5, 1.5, 81)
+t = np.linspace(0, 2 * np.pi, 65)
+RADIUS = 0.24
+
+
+def draw(px, py):
+    print(f"probe {{px:.2f}} {{py:.2f}}")  # the benchmark matches pictures to slider values by this line
+    jac = np.asarray(J(np.array([px, py], np.float32)))
+    cx, cy = px + RADIUS * np.cos(t), py + RADIUS * np.sin(t)
+    fig, (ax, out) = plt.subplots(1, 2, figsize=(10, 5))
+    for k in ticks:
+        fixed = np.full_like(along, k)
+        for xs, ys, color in ((fixed, along, "#3d8fd6"), (along, fixed, "#2ea043")):
+            ax.plot(xs, ys, color=color, linewidth=0.8)
+            out.plot(*f(xs, ys), color=color, linewidth=0.8)
+    ax.plot(cx, cy, color="#e8710a")
+    ax.plot([px], [py], "o", color="white", markeredgecolor="black")
+    u0, v0 = f(px, py)
+    out.plot(*f(cx, cy), color="#e8710a")
+    linear = jac @ np.stack([cx - px, cy - py])
+    out.plot(u0 + linear[0], v0 + linear[1], "--", color="#d6336c")
+    out.set_title(f"det J = {{np.linalg.det(jac):.4g}}")
+    plt.show()
+
+
+slider = dict(min=-1.5, max=1.5, step=0.01)
+interact(draw, px=FloatSlider({JACOBIAN_START[0]}, description="x", **slider),
+         py=FloatSlider({JACOBIAN_START[1]}, description="y", **slider));
+"""
+]
+
 # Installed in every page before JupyterLab loads. Records when each pointer move happened and when each
 # picture reached the screen, as `pictures`: {kind: 'provisional' | 'exact', key: 'x y', t: ms}.
 INSTRUMENT_JS = """(() => {
@@ -183,8 +307,9 @@ INSTRUMENT_JS = """(() => {
             const images = node.tagName === 'IMG' ? [node] : [...node.querySelectorAll('img')];
             for (const image of images) {
                 const area = image.closest('.jp-OutputArea') || output;
-                const match = [...area.innerText.matchAll(/probe (\\S+) (\\S+)/g)].pop();
-                const key = match ? match[1] + ' ' + match[2] : '';
+                // 'probe x y' (two sliders) or 'probe x' (one).
+                const match = [...area.innerText.matchAll(/probe (\\S+)(?: (\\S+))?/g)].pop();
+                const key = match ? (match[2] === undefined ? match[1] : match[1] + ' ' + match[2]) : '';
                 const record = (t) => bench.pictures.push({kind: 'exact', key, t});
                 image.decode().catch(() => {}).then(() => raf(() => now(record)));
             }
@@ -239,6 +364,16 @@ def descent_subject(notebook: lab.Notebook) -> Subject:
     return jaxwidgets_subject(notebook, "descent", "start point")
 
 
+def derivative_subject(notebook: lab.Notebook) -> Subject:
+    """Derivative: the mouse drags the point along the curve (pictures keyed by its x and the curve's y)."""
+    return jaxwidgets_subject(notebook, "derivative", "point")
+
+
+def jacobian_subject(notebook: lab.Notebook) -> Subject:
+    """Jacobian: the mouse drags the point in the input plane."""
+    return jaxwidgets_subject(notebook, "jacobian", "point")
+
+
 def interact_subject(notebook: lab.Notebook) -> Subject:
     page = notebook.page
     page.locator(".widget-output img").first.wait_for()
@@ -247,8 +382,8 @@ def interact_subject(notebook: lab.Notebook) -> Subject:
     page.locator(".widget-hslider").first.scroll_into_view_if_needed()
 
     def target(_since: float) -> str:
-        """The slider values after the move, formatted as the kernel prints them."""
-        texts = (readouts.nth(k).text_content().strip() for k in range(2))
+        """The slider values after the move (one or two sliders), formatted as the kernel prints them."""
+        texts = (readouts.nth(k).text_content().strip() for k in range(readouts.count()))
         return " ".join(texts).replace("\u2212", "-")  # the readout writes a true minus sign
 
     return Subject("interact", notebook, page.locator(".widget-hslider .noUi-handle").first, target)
@@ -458,6 +593,16 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "jaxwidgets": ("bench_descent_jaxwidgets.ipynb", DESCENT_CELLS, descent_subject),
         "interact": ("bench_descent_interact.ipynb", DESCENT_INTERACT_CELLS, interact_subject),
     },
+    "derivative": {
+        "title": "Derivative: point on f, tangent, parabola, finite differences in float32 and float64",
+        "jaxwidgets": ("bench_derivative_jaxwidgets.ipynb", DERIVATIVE_CELLS, derivative_subject),
+        "interact": ("bench_derivative_interact.ipynb", DERIVATIVE_INTERACT_CELLS, interact_subject),
+    },
+    "jacobian": {
+        "title": "Jacobian: point in the plane, the grid's image, a circle's true and linearised image",
+        "jaxwidgets": ("bench_jacobian_jaxwidgets.ipynb", JACOBIAN_CELLS, jacobian_subject),
+        "interact": ("bench_jacobian_interact.ipynb", JACOBIAN_INTERACT_CELLS, interact_subject),
+    },
 }
 
 
@@ -522,7 +667,11 @@ def main() -> None:
     parser.add_argument("--moves", type=int, default=100, help="single moves per widget (default 100)")
     parser.add_argument("--drag-seconds", type=float, default=2.0, help="length of each continuous drag")
     parser.add_argument("--drags", type=int, default=20, help="continuous drags per widget (default 20)")
-    parser.add_argument("--scenarios", default="surface,descent", help="comma-separated: surface, descent")
+    parser.add_argument(
+        "--scenarios",
+        default=",".join(SCENARIOS),
+        help=f"comma-separated, from: {', '.join(SCENARIOS)} (default all)",
+    )
     parser.add_argument(
         "--subjects", default="jaxwidgets,interact", help="comma-separated: jaxwidgets, interact"
     )

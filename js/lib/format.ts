@@ -6,7 +6,8 @@ export function formatNumber(value: number, digits = 4): string {
   if (!Number.isFinite(value)) return value > 0 ? "∞" : "-∞";
   if (value === 0) return "0";
   const magnitude = Math.abs(value);
-  if (magnitude >= 1e5 || magnitude < 1e-3) {
+  // toPrecision itself switches to "1.000e+4" once the integer part has more digits than asked for.
+  if (magnitude >= Math.min(1e5, 10 ** digits) || magnitude < 1e-3) {
     const [mantissa = "", exponent = ""] = value.toExponential(digits - 1).split("e");
     return `${trimZeros(mantissa)}e${exponent.replace("+", "")}`;
   }

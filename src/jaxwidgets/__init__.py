@@ -14,15 +14,19 @@ from typing import TYPE_CHECKING, Any
 # checkers). Its module is imported on first use, so that the Jupyter server can load this package's server
 # extension (``_server.py``) without importing JAX.
 _HOMES = {
+    "Derivative": ".derivative",
     "Descent": ".descent",
     "FunctionError": ".kernels",
+    "Jacobian": ".jacobian",
     "LossSurface": ".surface",
     "Posterior": ".posterior",
     "count_compiles": ".kernels",
 }
 
 if TYPE_CHECKING:
+    from .derivative import Derivative as Derivative
     from .descent import Descent as Descent
+    from .jacobian import Jacobian as Jacobian
     from .kernels import FunctionError as FunctionError
     from .kernels import count_compiles as count_compiles
     from .posterior import Posterior as Posterior

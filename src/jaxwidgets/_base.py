@@ -229,3 +229,18 @@ def check_range(
     if high - low < 1e-5 * max(scale, 1e-30):
         raise error(f"{name} is too narrow to draw in float32: {(low, high)!r}")
     return low, high
+
+
+def as_range(name: str, value: Any, error: type[Exception] = ValueError) -> tuple[float, float]:
+    """A (low, high) pair of numbers, checked by :func:`check_range`; ``error`` for anything else.
+
+    >>> as_range("x", [0, 2])
+    (0.0, 2.0)
+    """
+    if (
+        not isinstance(value, list | tuple)
+        or len(value) != 2
+        or any(isinstance(v, bool | str) for v in value)
+    ):
+        raise error(f"{name} must be a (low, high) pair of numbers, got {value!r}")
+    return check_range(name, (float(value[0]), float(value[1])), error)
