@@ -17,15 +17,19 @@ _HOMES = {
     "Descent": ".descent",
     "FunctionError": ".kernels",
     "LossSurface": ".surface",
+    "JitInspector": ".jit_inspector",
     "Posterior": ".posterior",
+    "RandomKeys": ".random_keys",
     "count_compiles": ".kernels",
 }
 
 if TYPE_CHECKING:
     from .descent import Descent as Descent
+    from .jit_inspector import JitInspector as JitInspector
     from .kernels import FunctionError as FunctionError
     from .kernels import count_compiles as count_compiles
     from .posterior import Posterior as Posterior
+    from .random_keys import RandomKeys as RandomKeys
     from .surface import LossSurface as LossSurface
 
 try:
