@@ -22,7 +22,12 @@ export class ConvergenceChart {
   private size = "";
 
   constructor(doc: Document) {
-    this.element = htmlElement("div", { class: "jaxwidgets-figure rk-convergence", role: "img", "aria-label": "running estimate against samples" }, undefined, doc);
+    this.element = htmlElement(
+      "div",
+      { class: "jaxwidgets-figure rk-convergence", role: "img", "aria-label": "running estimate against samples" },
+      undefined,
+      doc,
+    );
     this.band = new Ink(doc, "rk-band");
     this.line = new Ink(doc, "rk-running");
     this.svg = svgElement("svg", {}, doc);
@@ -32,8 +37,15 @@ export class ConvergenceChart {
   }
 
   draw(width: number, height: number, checkpoints: Int32Array, running: Float32Array, colors: { line: string; pi: string }): void {
-    const rect: PlotRect = { left: MARGIN.left, top: MARGIN.top, width: width - MARGIN.left - MARGIN.right, height: height - MARGIN.top - MARGIN.bottom };
-    const x = scaleLog().domain([1, MAX_SAMPLES]).range([rect.left, rect.left + rect.width]) as unknown as LinearScale;
+    const rect: PlotRect = {
+      left: MARGIN.left,
+      top: MARGIN.top,
+      width: width - MARGIN.left - MARGIN.right,
+      height: height - MARGIN.top - MARGIN.bottom,
+    };
+    const x = scaleLog()
+      .domain([1, MAX_SAMPLES])
+      .range([rect.left, rect.left + rect.width]) as unknown as LinearScale;
     const y = linearScale(Y_RANGE, [rect.top + rect.height, rect.top]);
     const clampY = (v: number): number => y(Math.min(Y_RANGE[1], Math.max(Y_RANGE[0], v)));
     const size = `${width}x${height}|${colors.pi}`;

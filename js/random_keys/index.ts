@@ -56,7 +56,11 @@ function render({ model, el }: RenderProps<RandomKeysModel>): () => void {
   const seedLabel = htmlElement("label", { class: "control" }, "seed", doc);
   const seed = htmlElement("input", { type: "number", min: 0, step: 1, class: "rk-seed", "aria-label": "seed" }, undefined, doc);
   seedLabel.append(seed);
-  const split = button("Split key", { className: "rk-split", title: "jax.random.split the selected key into two; draw with the first" }, doc);
+  const split = button(
+    "Split key",
+    { className: "rk-split", title: "jax.random.split the selected key into two; draw with the first" },
+    doc,
+  );
   const controls = htmlElement("div", { class: "controls" }, undefined, doc);
   controls.append(samples.element, seedLabel, split);
   const figures = htmlElement("div", { class: "rk-figures" }, undefined, doc);
@@ -114,8 +118,16 @@ function render({ model, el }: RenderProps<RandomKeysModel>): () => void {
     ];
     for (const text of parts) readout.append(htmlElement("span", {}, text, doc));
     note.hidden = !d.reused;
-    note.textContent = d.reused ? `Key ${pathLabel(d.path)} was used before: the same numbers again. Split a key and use each child once.` : "";
-    Object.assign(shell.root.dataset, { samples: String(d.samples), estimate: String(d.estimate), path: d.path.join(","), reused: String(d.reused), seed: String(d.seed) });
+    note.textContent = d.reused
+      ? `Key ${pathLabel(d.path)} was used before: the same numbers again. Split a key and use each child once.`
+      : "";
+    Object.assign(shell.root.dataset, {
+      samples: String(d.samples),
+      estimate: String(d.estimate),
+      path: d.path.join(","),
+      reused: String(d.reused),
+      seed: String(d.seed),
+    });
   }
 
   function paint(parts: ReadonlySet<Part>): void {

@@ -50,7 +50,10 @@ export class KeyTree {
   private readonly svg: SVGSVGElement;
   private readonly doc: Document;
 
-  constructor(doc: Document, private readonly onPick: (path: number[]) => void) {
+  constructor(
+    doc: Document,
+    private readonly onPick: (path: number[]) => void,
+  ) {
     this.doc = doc;
     this.element = htmlElement("div", { class: "rk-tree" }, undefined, doc);
     this.svg = svgElement("svg", { role: "group", "aria-label": "key tree" }, doc);
@@ -74,13 +77,25 @@ export class KeyTree {
       this.svg.append(svgElement("line", { class: "rk-edge", x1, y1, x2, y2 }, this.doc));
     }
     const chosen = selected.join(",");
-    for (const node of placed) this.svg.append(this.nodeElement(node, px(node), node.path.join(",") === chosen, usedSet.has(node.path.join(","))));
+    for (const node of placed)
+      this.svg.append(this.nodeElement(node, px(node), node.path.join(",") === chosen, usedSet.has(node.path.join(","))));
   }
 
   private nodeElement(node: Placed, [x, y]: [number, number], selected: boolean, used: boolean): SVGGElement {
     const classes = ["rk-key", selected ? "selected" : "", used ? "used" : ""].filter(Boolean).join(" ");
     const label = `key ${pathLabel(node.path)}`;
-    const g = svgElement("g", { class: classes, role: "button", tabindex: 0, "aria-label": label, "aria-pressed": String(selected), "data-path": node.path.join(",") }, this.doc);
+    const g = svgElement(
+      "g",
+      {
+        class: classes,
+        role: "button",
+        tabindex: 0,
+        "aria-label": label,
+        "aria-pressed": String(selected),
+        "data-path": node.path.join(","),
+      },
+      this.doc,
+    );
     const title = svgElement("title", {}, this.doc);
     title.textContent = `${label}: key data ${keyHex(node.data)}${used ? " (used before)" : ""}`;
     g.append(title, svgElement("circle", { cx: x, cy: y, r: RADIUS }, this.doc));

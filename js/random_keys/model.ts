@@ -75,7 +75,7 @@ export function positionOf(samples: number): number {
 /** The standard error of 4 * (fraction inside) for n points: 4 sqrt(p (1 - p) / n) with p = pi / 4. */
 export function standardError(n: number): number {
   const p = Math.PI / 4;
-  return (4 * Math.sqrt((p * (1 - p)) / n));
+  return 4 * Math.sqrt((p * (1 - p)) / n);
 }
 
 export function pathLabel(path: readonly number[]): string {

@@ -52,9 +52,13 @@ export class PointsPlot {
     let count = 0;
     if (ctx) {
       const radius = shown > 500 ? 1.3 : 2.2;
-      for (const [color, wanted] of [[INSIDE_COLOR, 1], [OUTSIDE_COLOR, 0]] as const) {
+      for (const [color, wanted] of [
+        [INSIDE_COLOR, 1],
+        [OUTSIDE_COLOR, 0],
+      ] as const) {
         const flat: number[] = [];
-        for (let k = 0; k < shown; k++) if ((inside[k] ? 1 : 0) === wanted) flat.push(scales.x(points[2 * k]!), scales.y(points[2 * k + 1]!));
+        for (let k = 0; k < shown; k++)
+          if ((inside[k] ? 1 : 0) === wanted) flat.push(scales.x(points[2 * k]!), scales.y(points[2 * k + 1]!));
         ctx.beginPath();
         for (let k = 0; k < flat.length; k += 2) {
           ctx.moveTo(flat[k]! + radius, flat[k + 1]!);
