@@ -132,13 +132,19 @@ def test_python_calls_are_pushed_to_the_page(inspector):
 
 def test_the_timing_panel_compares_jit_with_op_by_op_and_sends_float32_buffers():
     widget = jaxwidgets.JitInspector(selu, args={"x": np.ones(10, np.float32), "alpha": 1.67, "lmbda": 1.05})
-    timings = widget.time_it(sizes=(10, 1000))
-    assert timings["sizes"] == [10.0, 1000.0] and all(t > 0 for t in timings["jit_s"] + timings["eager_s"])
     page = Page(widget)  # type: ignore[arg-type]
     traces = widget.traces
-    widget.time_it = lambda: timings  # the page's request, without timing again
+    timings = widget.time_it(sizes=(10, 1000))
+    assert timings["sizes"] == [10.0, 1000.0] and all(t > 0 for t in timings["jit_s"] + timings["eager_s"])
+    pushed = page.replies[-1][0]  # Python's timing is shown on the page too
+    assert (
+        pushed["type"] == "timing"
+        and pushed["jit_s"]["dtype"] == "float32"
+        and pushed["sizes"]["shape"] == [2]
+    )
+    widget._time = lambda sizes: timings  # the page's request, without timing again
     reply = page.request("timing")
-    assert reply["jit_s"]["dtype"] == "float32" and reply["sizes"]["shape"] == [2]
+    assert reply["type"] == "timing" and reply["eager_s"]["shape"] == [2]
     assert widget.traces == traces  # timing uses a jit of its own: the inspected counts stay
     widget.close()
 

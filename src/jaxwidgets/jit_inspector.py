@@ -136,7 +136,13 @@ class JitInspector(JaxWidget):
         return record
 
     def time_it(self, sizes: Sequence[int] = TIMING_SIZES) -> dict[str, list[float]]:
-        """Seconds per call, jitted and op by op, as the first array argument's length goes through sizes."""
+        """Seconds per call, jitted and op by op, as the first array argument's length goes through sizes
+        (shown in the timing panel too)."""
+        timings = self._time(sizes)
+        self._push("timing", *pack_arrays(**{key: np.asarray(values) for key, values in timings.items()}))
+        return timings
+
+    def _time(self, sizes: Sequence[int]) -> dict[str, list[float]]:
         name = next((a.name for a in self._arguments.values() if a.kind == "array"), None)
         if name is None:
             raise FunctionError("the timing panel needs an array argument to grow")
@@ -167,7 +173,7 @@ class JitInspector(JaxWidget):
     @handles("timing")
     def _handle_timing(self, content: dict[str, Any]) -> Reply:
         try:
-            timings = self.time_it()
+            timings = self._time(TIMING_SIZES)
         except FunctionError as exc:
             raise RequestError(str(exc)) from exc
         return pack_arrays(**{key: np.asarray(values) for key, values in timings.items()})
