@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { FakeModel } from "../lib/testing";
 import { type CallRecord, type JitInspectorModel, explanationBody, whyWords } from "./model";
 import widget from "./index";
@@ -59,7 +59,12 @@ function mount(model = makeModel()) {
   return { el, root, model, cleanup };
 }
 
+beforeEach(() => {
+  vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockReturnValue(null); // jsdom has no canvas
+});
+
 afterEach(() => {
+  vi.restoreAllMocks();
   document.body.innerHTML = "";
 });
 

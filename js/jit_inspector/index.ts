@@ -151,7 +151,7 @@ function render({ model, el }: RenderProps<JitInspectorModel>): () => void {
 
   function showHistory(records: readonly CallRecord[]): void {
     const head = htmlElement("tr", {}, undefined, doc);
-    for (const title of ["call", "arguments", "what happened", "trace ms", "compile ms"]) head.append(htmlElement("th", {}, title, doc));
+    for (const title of ["call", "arguments", "what happened", "trace", "compile"]) head.append(htmlElement("th", {}, title, doc));
     const rows = [...records].reverse().map((h) => {
       const row = htmlElement("tr", {}, undefined, doc);
       const args = Object.entries(h.args)

@@ -87,3 +87,9 @@ export function whyWords(record: CallRecord, previous: CallRecord | undefined): 
 export function explanationBody(text: string): string {
   return text.split("\n").slice(1).join("\n").trim();
 }
+
+/** Milliseconds for a readout: "0.042 ms", "8.8 ms", "4510 ms". */
+export function formatMs(ms: number): string {
+  if (!Number.isFinite(ms)) return "–";
+  return `${ms >= 100 ? ms.toFixed(0) : ms >= 1 ? ms.toFixed(1) : ms.toPrecision(2)} ms`;
+}

@@ -1,6 +1,6 @@
 /** Seconds per call against the array's length, both on log axes: jit(f) against f run op by op. */
 import { scaleLog } from "d3-scale";
-import { drawAxes } from "../lib/axes";
+import { drawLogAxes } from "../lib/axes";
 import { clear, htmlElement, svgElement } from "../lib/dom";
 import { Ink, fillDots, strokePolyline } from "../lib/ink";
 import type { LinearScale } from "../lib/scale";
@@ -54,7 +54,7 @@ export class TimingChart {
       .domain([Math.min(...all) / 1.5, Math.max(...all) * 1.5])
       .range([rect.top + rect.height, rect.top]) as unknown as LinearScale;
     clear(this.axes);
-    drawAxes(this.axes, { x, y }, rect, { x: "array length", y: "seconds per call" });
+    drawLogAxes(this.axes, { x, y }, rect, { x: "array length", y: "seconds per call" }, { x: true, y: true });
     const ctx = this.ink.begin(rect);
     if (!ctx) return;
     for (const [series, color] of [

@@ -3,13 +3,13 @@
  * (4 sqrt(p (1 - p) / n), p = pi / 4): the estimate settles into the band as it narrows like 1 / sqrt(n).
  */
 import { scaleLog } from "d3-scale";
-import { drawAxes } from "../lib/axes";
+import { drawLogAxes } from "../lib/axes";
 import { clear, htmlElement, setAttributeIfChanged, svgElement } from "../lib/dom";
 import { Ink, strokePolyline } from "../lib/ink";
 import { type LinearScale, type PlotRect, linearScale } from "../lib/scale";
 import { MAX_SAMPLES, standardError } from "./model";
 
-const MARGIN = { left: 46, right: 12, top: 8, bottom: 36 };
+const MARGIN = { left: 50, right: 12, top: 8, bottom: 36 };
 /** The y range: the band at n = 10 is about pi +- 1, wider estimates are drawn at the edge. */
 export const Y_RANGE: readonly [number, number] = [Math.PI - 1.2, Math.PI + 1.2];
 
@@ -55,7 +55,7 @@ export class ConvergenceChart {
       setAttributeIfChanged(this.svg, "width", String(width));
       setAttributeIfChanged(this.svg, "height", String(height));
       clear(this.axes);
-      drawAxes(this.axes, { x, y }, rect, { x: "samples n (log scale)", y: "4 · inside / n" });
+      drawLogAxes(this.axes, { x, y }, rect, { x: "samples n (log scale)", y: "4 · inside / n" }, { x: true });
       this.drawBand(rect, x, clampY, colors.pi);
     }
     const ctx = this.line.begin(rect);

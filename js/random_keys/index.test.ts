@@ -1,5 +1,8 @@
 // @vitest-environment jsdom
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { drawLogAxes, powerOfTen } from "../lib/axes";
+import { svgElement } from "../lib/dom";
+import { linearScale } from "../lib/scale";
 import { FakeModel } from "../lib/testing";
 import { layoutTree, keyHex } from "./key_tree";
 import { type RandomKeysModel, samplesAt, positionOf, standardError } from "./model";
@@ -64,7 +67,12 @@ function mount(model = makeModel()) {
   return { el, root, slider, model, cleanup };
 }
 
+beforeEach(() => {
+  vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockReturnValue(null); // jsdom has no canvas
+});
+
 afterEach(() => {
+  vi.restoreAllMocks();
   document.body.innerHTML = "";
 });
 
@@ -186,5 +194,28 @@ describe("RandomKeys parts", () => {
     expect(at("").x).toBeCloseTo((at("0").x + at("1").x) / 2);
     expect(at("1,1").depth).toBe(2);
     expect(keyHex([42, 0xffffffff])).toBe("0000002a:ffffffff");
+  });
+
+  it("labels a log axis at the powers of ten only (lib/axes.ts drawLogAxes)", () => {
+    expect([0, 1, 2, 7, -3].map(powerOfTen)).toEqual(["1", "10", "10²", "10⁷", "10⁻³"]);
+    const group = svgElement("g");
+    const log10 = (v: number) => 10 + 30 * Math.log10(v);
+    const x = Object.assign(log10, {
+      invert: (p: number) => 10 ** ((p - 10) / 30),
+      ticks: () => [2, 3],
+      domain: () => [1, 1e7],
+      range: () => [10, 220],
+    });
+    drawLogAxes(
+      group,
+      { x, y: linearScale([0, 1], [100, 0]) },
+      { left: 10, top: 0, width: 210, height: 100 },
+      { x: "n", y: "v" },
+      { x: true },
+    );
+    const labels = [...group.querySelectorAll("text")].map((t) => t.textContent);
+    expect(labels.slice(0, 2)).toEqual(expect.arrayContaining([]));
+    for (const power of ["1", "10", "10²", "10⁷"]) expect(labels).toContain(power);
+    expect(labels).not.toContain("2");
   });
 });

@@ -9,7 +9,7 @@ import { type PlotRect, plotScales } from "../lib/scale";
 
 export const INSIDE_COLOR = "#2a9d8f";
 export const OUTSIDE_COLOR = "#e76f51";
-const MARGIN = { left: 40, right: 10, top: 8, bottom: 36 };
+const MARGIN = { left: 50, right: 10, top: 8, bottom: 36 };
 
 export class PointsPlot {
   readonly element: HTMLDivElement;

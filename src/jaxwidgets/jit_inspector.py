@@ -217,7 +217,8 @@ class JitInspector(JaxWidget):
         try:
             with observe_call() as events:
                 jax.block_until_ready(self._jitted(**values))  # type: ignore[no-untyped-call]
-            jaxpr = str(self._jitted.trace(**values).jaxpr)  # the trace just cached: no new events
+            traced = self._jitted.trace(**values)  # the trace just cached: no new events
+            jaxpr = traced.jaxpr.pretty_print(use_color=False)
         except Exception as exc:  # the user's f failed: say why, keep the last good call shown
             message = explain_exception(exc)
             if "concrete" in str(exc):  # a traced value used as a shape, as in the seed's bernoulli(n)
