@@ -55,6 +55,7 @@ function mount(model = makeModel()) {
   const el = document.createElement("div");
   document.body.append(el);
   const cleanup = widget.render({ model, el });
+  mounted.push(cleanup);
   const root = el.querySelector<HTMLElement>(".jaxwidgets-jit-inspector")!;
   return { el, root, model, cleanup };
 }
@@ -63,7 +64,10 @@ beforeEach(() => {
   vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockReturnValue(null); // jsdom has no canvas
 });
 
+const mounted: (() => void)[] = [];
+
 afterEach(() => {
+  for (const cleanup of mounted.splice(0)) cleanup(); // no frame is painted after the test
   vi.restoreAllMocks();
   document.body.innerHTML = "";
 });

@@ -62,6 +62,7 @@ function mount(model = makeModel()) {
   const el = document.createElement("div");
   document.body.append(el);
   const cleanup = widget.render({ model, el });
+  mounted.push(cleanup);
   const root = el.querySelector<HTMLElement>(".jaxwidgets-random-keys")!;
   const slider = root.querySelector<HTMLInputElement>('input[aria-label="samples"]')!;
   return { el, root, slider, model, cleanup };
@@ -71,7 +72,10 @@ beforeEach(() => {
   vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockReturnValue(null); // jsdom has no canvas
 });
 
+const mounted: (() => void)[] = [];
+
 afterEach(() => {
+  for (const cleanup of mounted.splice(0)) cleanup(); // no frame is painted after the test
   vi.restoreAllMocks();
   document.body.innerHTML = "";
 });
