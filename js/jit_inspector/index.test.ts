@@ -136,6 +136,13 @@ describe("JitInspector view", () => {
     expect(root.querySelector(".jit-timing-legend")!.textContent).toContain("jit is 50× faster");
   });
 
+  it("offers the timing panel only for a function with an array argument", () => {
+    const model = makeModel();
+    model.state._controls = model.state._controls.filter((spec) => spec.kind !== "array");
+    const { root } = mount(model);
+    expect(root.querySelector<HTMLButtonElement>("button.jit-time")!.closest<HTMLElement>(".controls")!.hidden).toBe(true);
+  });
+
   it("cleans up everything it added", () => {
     const { el, model, cleanup } = mount();
     cleanup();

@@ -75,8 +75,12 @@ function render({ model, el }: RenderProps<JitInspectorModel>): () => void {
     timeButton.textContent = "Timing…";
     timing.request({});
   });
-  shell.onModel("_controls", () => controls.setSpecs(model.get("_controls")));
-  controls.setSpecs(model.get("_controls"));
+  const showSpecs = (): void => {
+    controls.setSpecs(model.get("_controls"));
+    timingRow.hidden = !model.get("_controls").some((spec) => spec.kind === "array"); // it grows an array
+  };
+  shell.onModel("_controls", showSpecs);
+  showSpecs();
 
   function onMessage(content: unknown, buffers: readonly BinaryLike[]): void {
     const m = content as { type?: string; seq?: number; client?: string; request?: string };
