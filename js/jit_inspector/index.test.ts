@@ -158,6 +158,8 @@ describe("JitInspector words", () => {
     expect(whyWords(after, before)).toContain("names x");
     expect(whyWords(after, before)).toContain("x f32[100] → f32[50]");
     expect(whyWords(record(3, "cache hit", { changed: ["alpha"] }), after)).toContain("alpha changed value only");
+    const back = record(4, "cache hit", { changed: ["x"] });
+    expect(whyWords(back, after)).toContain("x f32[50] → f32[100], but jit compiled f for these");
     expect(explanationBody("TRACING CACHE MISS at a:1\n  for f\n  * at x")).toBe("for f\n  * at x");
   });
 });

@@ -16,6 +16,7 @@ import {
   type ControlValue,
   type JitInspectorModel,
   explanationBody,
+  formatMs,
   parseCallReply,
   whyWords,
 } from "./model";
@@ -130,9 +131,7 @@ function render({ model, el }: RenderProps<JitInspectorModel>): () => void {
       doc,
     );
     const times =
-      r.outcome === "cache hit"
-        ? `call ${formatNumber(r.total_ms, 3)} ms`
-        : `trace ${formatNumber(r.trace_ms, 3)} ms · compile ${formatNumber(r.compile_ms, 3)} ms`;
+      r.outcome === "cache hit" ? `ran in ${formatMs(r.total_ms)}` : `trace ${formatMs(r.trace_ms)} · compile ${formatMs(r.compile_ms)}`;
     summary.replaceChildren(
       badge,
       htmlElement("span", {}, `call ${r.call}`, doc),
@@ -161,13 +160,7 @@ function render({ model, el }: RenderProps<JitInspectorModel>): () => void {
       const args = Object.entries(h.args)
         .map(([name, text]) => `${name}=${text}`)
         .join(", ");
-      const cells = [
-        String(h.call),
-        args,
-        h.compiled ? `${h.outcome} + compile` : h.outcome,
-        formatNumber(h.trace_ms, 3),
-        formatNumber(h.compile_ms, 3),
-      ];
+      const cells = [String(h.call), args, h.compiled ? `${h.outcome} + compile` : h.outcome, formatMs(h.trace_ms), formatMs(h.compile_ms)];
       for (const [i, text] of cells.entries()) row.append(htmlElement("td", i === 1 ? { class: "mono" } : {}, text, doc));
       return row;
     });

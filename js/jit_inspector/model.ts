@@ -69,12 +69,17 @@ export function parseCallReply(content: unknown): CallReply | null {
 /** What happened, in words: "retrace: n (static) changed 3 → 4", from the record and the one before. */
 export function whyWords(record: CallRecord, previous: CallRecord | undefined): string {
   if (record.outcome === "first call") return "First call: f is traced to a jaxpr and compiled by XLA.";
+  const before = previous?.args ?? {};
   if (record.outcome === "cache hit") {
+    const retyped = record.changed.filter((name) => before[name] !== undefined && before[name] !== record.args[name]);
+    if (retyped.length > 0) {
+      const changes = retyped.map((name) => `${name} ${before[name]} → ${record.args[name]}`).join("; ");
+      return `Cache hit: ${changes}, but jit compiled f for these shapes, dtypes and static values on an earlier call.`;
+    }
     return record.changed.length > 0
       ? `Cache hit: ${record.changed.join(", ")} changed value only; shapes, dtypes and static values are as before.`
       : "Cache hit: the same shapes, dtypes and static values as a call before.";
   }
-  const before = previous?.args ?? {};
   const changes = record.changed.map((name) =>
     before[name] === record.args[name] ? `${name} (value only)` : `${name} ${before[name] ?? "?"} → ${record.args[name]}`,
   );
