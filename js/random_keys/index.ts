@@ -7,7 +7,7 @@ import type { BinaryLike } from "../lib/arrays";
 import { button, slider } from "../lib/controls";
 import { htmlElement, observeWidth } from "../lib/dom";
 import { formatNumber } from "../lib/format";
-import type { RenderProps } from "../lib/protocol";
+import { FRAME_EVENT, type FrameDetail, type RenderProps } from "../lib/protocol";
 import { WidgetShell } from "../lib/shell";
 import { observeTheme, readCanvasTheme, resolveColor } from "../lib/theme";
 import { ConvergenceChart } from "./convergence";
@@ -97,6 +97,7 @@ function render({ model, el }: RenderProps<RandomKeysModel>): () => void {
     const mine = reply.client === shell.clientId;
     if (mine && !requester.accept(reply.seq)) return; // stale: a newer reply is drawn already
     if (!mine && draws.busy) return; // the user is moving: their newest request decides what is shown
+    const samePath = draw !== null && draw.path.join(",") === reply.path.join(",");
     draw = reply;
     if (!draws.busy) {
       Object.assign(wanted, { seed: reply.seed, samples: reply.samples, path: reply.path });
@@ -104,7 +105,8 @@ function render({ model, el }: RenderProps<RandomKeysModel>): () => void {
     }
     showReadout(reply);
     shell.root.dataset.seq = String(reply.seq);
-    shell.invalidate("figures", "tree");
+    shell.invalidate("figures");
+    if (!samePath) shell.invalidate("tree"); // a slider drag keeps the key: the tree stays as it is
   }
 
   function showReadout(d: Draw): void {
@@ -140,6 +142,9 @@ function render({ model, el }: RenderProps<RandomKeysModel>): () => void {
         line: resolveColor(shell.root, "--jp-brand-color1", "#1976d2"),
         pi: theme.text,
       });
+      // For latency benchmarks (benchmarks/latency.py): this draw is on screen, keyed by its sample count.
+      const detail: FrameDetail = { kind: "exact", x: draw.samples, y: 0, seq: draw.seq, time: performance.now() };
+      shell.root.dispatchEvent(new CustomEvent(FRAME_EVENT, { detail, bubbles: true }));
     }
     if (parts.has("tree")) tree.draw(Math.min(width, 760), model.get("key_tree"), draw?.path ?? wanted.path, model.get("used") ?? []);
   }
