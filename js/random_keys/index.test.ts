@@ -135,6 +135,31 @@ describe("RandomKeys view", () => {
     expect(model.sent.at(-1)).toMatchObject({ type: "draw", path: [1] });
   });
 
+  it("keys answer Enter; a new seed asks for the root key of that seed", async () => {
+    const { root, model } = mount(
+      makeModel({
+        key_tree: [
+          [0, 0],
+          [
+            [[1, 2], []],
+            [[3, 4], []],
+          ],
+        ],
+      }),
+    );
+    const client = model.sent[0]!.client as string;
+    reply(model, 1, { samples: 1000, client });
+    await nextFrame();
+    const second = root.querySelector<SVGGElement>('.rk-key[aria-label="key [1]"]')!;
+    second.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+    expect(model.sent.at(-1)).toMatchObject({ type: "draw", path: [1], seed: 0 });
+    reply(model, 2, { samples: 1000, client, path: [1] });
+    const seed = root.querySelector<HTMLInputElement>('input[aria-label="seed"]')!;
+    seed.value = "7";
+    seed.dispatchEvent(new Event("change"));
+    expect(model.sent.at(-1)).toMatchObject({ type: "draw", seed: 7, path: [], samples: 1000 });
+  });
+
   it("a reused key is called out; Python's own pushes update the controls", () => {
     const { root, slider, model } = mount();
     reply(model, 1, { samples: 1000, client: model.sent[0]!.client as string });
