@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -197,3 +198,19 @@ def test_later_calls_are_checked_too(inspector):
     with pytest.raises(FunctionError, match="has no argument"):
         inspector.call(m=1)
     assert "JitInspector: call 1" in repr(inspector)
+
+
+def test_a_key_argument_is_passed_through_and_its_value_is_not_part_of_the_cache_key():
+    def noisy(key, x):
+        return x + jax.random.normal(key, x.shape)
+
+    widget = jaxwidgets.JitInspector(
+        fresh(noisy), args={"key": jax.random.key(0), "x": np.zeros(4, np.float32)}
+    )
+    assert widget._controls[0] == {"name": "key", "kind": "fixed", "text": "key<fry>[]"}
+    record = widget.call(key=jax.random.key(1))  # a new key is a new value of the same type: cached
+    assert record["outcome"] == "cache hit" and record["changed"] == ["key"]
+    page = Page(widget)  # type: ignore[arg-type]
+    reply = page.request("call", values={"key": 3})
+    assert reply["type"] == "error" and "key has no control" in reply["message"]
+    widget.close()

@@ -167,3 +167,17 @@ def test_later_assignments_are_validated_too(widget):
     with pytest.raises(traitlets.TraitError, match="samples must be"):
         widget.samples = -5
     assert widget.samples == 1000 and widget.key_path == []
+
+
+def test_a_key_of_your_own_is_the_root_and_a_seed_assignment_goes_back_to_key_seed():
+    own = jax.random.key(2024)
+    widget = jaxwidgets.RandomKeys(key=own, samples=500)
+    assert widget.inside == direct_inside(own, 500)
+    assert widget.key_tree[0] == np.asarray(jax.random.key_data(own)).tolist()
+    raw = jaxwidgets.RandomKeys(key=jax.random.PRNGKey(2024), samples=500)  # a raw uint32[2] key
+    assert raw.inside == widget.inside
+    widget.seed = 5
+    assert widget.inside == direct_inside(jax.random.key(5), 500)
+    for bad in (3, jnp.zeros(2), jax.random.split(own)):
+        with pytest.raises(TypeError, match="key must be one JAX PRNG key"):
+            jaxwidgets.RandomKeys(key=bad)

@@ -65,6 +65,15 @@ function build(spec: ControlSpec, doc: Document, onChange: () => void): Built {
       },
     };
   }
+  if (spec.kind === "fixed") {
+    const element = htmlElement(
+      "span",
+      { class: "control jit-fixed", title: "no control: change it from Python" },
+      `${spec.name}: ${spec.text}`,
+      doc,
+    );
+    return { spec, element, read: () => spec.text, show: () => {} };
+  }
   const menu = select(`${spec.name} (static)`, spec.options, doc);
   menu.input.addEventListener("change", onChange);
   return {
@@ -103,7 +112,7 @@ export class ArgumentControls {
   }
 
   values(): Record<string, ControlValue> {
-    return Object.fromEntries(this.built.map((b) => [b.spec.name, b.read()]));
+    return Object.fromEntries(this.built.filter((b) => b.spec.kind !== "fixed").map((b) => [b.spec.name, b.read()]));
   }
 
   show(state: Record<string, ControlValue>): void {

@@ -143,6 +143,19 @@ describe("JitInspector view", () => {
     expect(root.querySelector<HTMLButtonElement>("button.jit-time")!.closest<HTMLElement>(".controls")!.hidden).toBe(true);
   });
 
+  it("shows a key argument without a control and never sends it", () => {
+    const model = makeModel();
+    model.state._controls = [{ name: "key", kind: "fixed", text: "key<fry>[]" }, ...model.state._controls];
+    const { root } = mount(model);
+    expect(root.querySelector(".jit-fixed")!.textContent).toBe("key: key<fry>[]");
+    const first = record(1, "first call");
+    reply(model, 1, first, [first], model.sent[0]!.client as string);
+    const alpha = root.querySelector<HTMLInputElement>('input[aria-label="alpha"]')!;
+    alpha.value = "2";
+    alpha.dispatchEvent(new Event("input"));
+    expect(Object.keys(model.sent.at(-1)!.values as object)).toEqual(["x", "alpha", "n"]);
+  });
+
   it("cleans up everything it added", () => {
     const { el, model, cleanup } = mount();
     cleanup();

@@ -17,11 +17,17 @@ export interface StaticControl {
   kind: "static";
   options: string[];
 }
-export type ControlSpec = ScalarControl | ArrayControl | StaticControl;
+/** An argument with no control (a PRNG key): shown by its type; Python may change it. */
+export interface FixedControl {
+  name: string;
+  kind: "fixed";
+  text: string;
+}
+export type ControlSpec = ScalarControl | ArrayControl | StaticControl | FixedControl;
 
 /** A control's value on the wire: a number, an array's length and dtype, or a static option's index. */
 export type ArrayValue = { length: number; dtype: string };
-export type ControlValue = number | ArrayValue;
+export type ControlValue = number | ArrayValue | string;
 
 export interface JitInspectorModel {
   error: string;

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import traitlets
 
@@ -34,7 +35,7 @@ class Argument:
     """One argument of f and the control that changes it: a slider, a shape control or a dropdown."""
 
     name: str
-    kind: str  # "scalar", "array" or "static"
+    kind: str  # "scalar", "array", "static", or "fixed" (a PRNG key: no control, Python may change it)
     value: Any
     options: tuple[Any, ...] = ()
     limits: tuple[float, float] = (-10.0, 10.0)
@@ -46,6 +47,8 @@ class Argument:
             spec.update(min=self.limits[0], max=self.limits[1])
         elif self.kind == "array":
             spec.update(dtypes=list(DTYPES), max_length=MAX_LENGTH)
+        elif self.kind == "fixed":
+            spec.update(text=describe_argument(self.value, False))
         else:
             spec.update(options=[repr(option) for option in self.options])
         return spec
@@ -55,6 +58,8 @@ class Argument:
             return float(self.value)
         if self.kind == "array":
             return {"length": int(np.shape(self.value)[0]), "dtype": np.asarray(self.value).dtype.name}
+        if self.kind == "fixed":
+            return describe_argument(self.value, False)
         return self.options.index(self.value)
 
 
@@ -183,6 +188,8 @@ class JitInspector(JaxWidget):
         argument = self._arguments.get(name)
         if argument is None:
             raise RequestError(f"f has no argument {name!r}")
+        if argument.kind == "fixed":
+            raise RequestError(f"{name} has no control: change it from Python with call({name}=...)")
         if argument.kind == "scalar":
             if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
                 raise RequestError(f"{name} must be a finite number, got {value!r}")
@@ -278,10 +285,18 @@ class JitInspector(JaxWidget):
 
 def _same(a: Any, b: Any) -> bool:
     """Whether two argument values are equal: type, shape and every element."""
+    a, b = _key_data(a), _key_data(b)
     if isinstance(a, np.ndarray | jax.Array) or isinstance(b, np.ndarray | jax.Array):
         a, b = np.asarray(a), np.asarray(b)
         return a.shape == b.shape and a.dtype == b.dtype and bool(np.array_equal(a, b))
     return type(a) is type(b) and bool(a == b)
+
+
+def _key_data(value: Any) -> Any:
+    """A PRNG key's data (keys cannot become NumPy arrays); any other value as it is."""
+    if isinstance(value, jax.Array) and jnp.issubdtype(value.dtype, jax.dtypes.prng_key):
+        return jax.random.key_data(value)
+    return value
 
 
 def _check_hashable(name: str, value: Any, error: type[Exception]) -> None:
@@ -309,6 +324,8 @@ def _arguments(args: Any, statics: tuple[str, ...], choices: dict[str, Sequence[
             arguments[name] = Argument(
                 name, "static", value, options if value in options else (value, *options)
             )
+        elif isinstance(value, jax.Array) and jnp.issubdtype(value.dtype, jax.dtypes.prng_key):
+            arguments[name] = Argument(name, "fixed", value)
         elif isinstance(value, bool) or not isinstance(value, int | float | np.ndarray | jax.Array):
             raise TypeError(f"argument {name!r} must be a number or an array (or be static), got {value!r}")
         elif np.ndim(value) == 0:

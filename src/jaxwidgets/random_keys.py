@@ -7,6 +7,7 @@ import pathlib
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import traitlets
 
@@ -30,6 +31,9 @@ class RandomKeys(JaxWidget):
     ----------
     seed : int, default 0
         The root key is ``jax.random.key(seed)``; changing it starts a new tree.
+    key : PRNG key, optional
+        A root key of your own (``jax.random.key(...)``, or a raw ``uint32[2]`` key) instead of the seed's;
+        assigning ``seed`` later goes back to ``jax.random.key(seed)``.
     samples : int, default 1000
         Points drawn (1 to 10,000,000).
 
@@ -72,12 +76,15 @@ class RandomKeys(JaxWidget):
     points = traitlets.Any(None, read_only=True, help="The first points drawn (at most 2,000), shape (m, 2).")
     reused = traitlets.Bool(False, read_only=True, help="The last draw used a key used before (or split).")
 
-    def __init__(self, seed: int = 0, samples: int = 1000, **kwargs: Any) -> None:
+    def __init__(self, seed: int = 0, samples: int = 1000, key: Any = None, **kwargs: Any) -> None:
+        own_key = None if key is None else _checked_key(key)
+        self._root_key: jax.Array | None = None
         self._splits: set[Path] = set()
         self._used: set[Path] = set()
         self._last_path: Path | None = None
         self._ready = False
         super().__init__(seed=seed, samples=samples, **kwargs)
+        self._root_key = own_key  # after the seed's first assignment, which goes back to key(seed)
         self._publish_tree()
         self._draw()  # compiles the kernel before the first drag
         self._ready = True
@@ -127,6 +134,7 @@ class RandomKeys(JaxWidget):
 
     @traitlets.observe("seed")
     def _on_seed(self, _change: Any) -> None:
+        self._root_key = None
         self._splits.clear()
         self._used.clear()
         self._last_path = None
@@ -181,7 +189,7 @@ class RandomKeys(JaxWidget):
         reused = path in self._splits or (path in self._used and path != self._last_path)
         self._used.add(path)
         self._last_path = path
-        key = split_path(jax.random.key(self.seed), path)
+        key = split_path(self._root(), path)
         result: PiEstimate = jax.tree.map(np.asarray, estimate_pi(key, np.int32(self.samples)))
         shown = min(self.samples, len(result.points))
         inside = int(result.inside)
@@ -199,8 +207,11 @@ class RandomKeys(JaxWidget):
         state = {"seed": self.seed, "samples": self.samples, "path": list(path), "inside": inside}
         return {**state, "estimate": self.estimate, "reused": reused, **records}, buffers
 
+    def _root(self) -> jax.Array:
+        return jax.random.key(self.seed) if self._root_key is None else self._root_key
+
     def _publish_tree(self) -> None:
-        root = jax.random.key(self.seed)
+        root = self._root()
 
         def node(key: jax.Array, path: Path) -> list[Any]:
             data = [int(word) for word in np.asarray(jax.random.key_data(key)).ravel()]
@@ -220,6 +231,20 @@ class RandomKeys(JaxWidget):
         if self.reused:
             text += " (this key was used before: the same points again)"
         return f"{text}; error: {self.error}" if self.error else text
+
+
+def _checked_key(value: Any) -> jax.Array:
+    """One PRNG key: a typed key (jax.random.key) as is, a raw uint32[2] key (jax.random.PRNGKey) wrapped."""
+    if isinstance(value, jax.Array) and jnp.issubdtype(value.dtype, jax.dtypes.prng_key):
+        if value.shape == ():
+            return value
+    elif isinstance(value, jax.Array | np.ndarray) and value.dtype == np.uint32 and value.shape == (2,):
+        wrapped: jax.Array = jax.random.wrap_key_data(jnp.asarray(value))
+        return wrapped
+    raise TypeError(
+        f"key must be one JAX PRNG key, e.g. jax.random.key(0), got {type(value).__name__} "
+        f"{getattr(value, 'dtype', '')}{list(getattr(value, 'shape', []))}"
+    )
 
 
 def _checked_seed(value: Any, error: type[Exception]) -> int:
