@@ -42,13 +42,15 @@ def test_estimate_equals_a_direct_jax_random_computation_with_the_same_key_and_n
     assert widget.inside == inside and widget.estimate == 4 * inside / n
 
 
-def test_the_running_estimate_ends_at_the_estimate_and_matches_each_prefix():
+@pytest.mark.parametrize("n", [5000, 3 * BLOCK + 17])
+def test_the_running_estimate_ends_at_the_estimate_and_matches_each_prefix(n):
     key = jax.random.key(3)
-    result = estimate_pi(key, jnp.int32(5000))
+    result = estimate_pi(key, jnp.int32(n))
     checkpoints, running = np.asarray(result.checkpoints), np.asarray(result.running)
-    assert checkpoints[0] == 1 and checkpoints[-1] == 5000 and np.all(np.diff(checkpoints) >= 0)
-    for n, value in zip(checkpoints[::9], running[::9], strict=False):
-        assert value == pytest.approx(4 * direct_inside(key, int(n)) / n, rel=1e-6)
+    assert checkpoints[0] == 1 and checkpoints[-1] == n and np.all(np.diff(checkpoints) >= 0)
+    assert running[-1] == pytest.approx(4 * int(result.inside) / n, rel=1e-6)
+    for count, value in zip(checkpoints[-12::3], running[-12::3], strict=True):  # several past one block
+        assert value == pytest.approx(4 * direct_inside(key, int(count)) / count, rel=1e-6)
 
 
 def test_a_child_key_is_jax_random_split_of_its_parent(widget):

@@ -63,9 +63,18 @@ def estimate_pi(key: jax.Array, n: jax.Array) -> PiEstimate:
         # prefix[j]: points inside among the first checkpoints[j] (and, last, among all n).
         points = block_points(key, b)
         inside = (points[:, 0] ** 2 + points[:, 1] ** 2 < 1).astype(jnp.int32)
-        cumulative = jnp.cumsum(inside)
         taken = jnp.clip(jnp.append(checkpoints, n) - b * BLOCK, 0, BLOCK)
-        return prefix + jnp.where(taken > 0, cumulative[jnp.maximum(taken - 1, 0)], 0)
+
+        def partial_counts(inside: jax.Array) -> jax.Array:  # a checkpoint falls inside this block
+            cumulative = jnp.cumsum(inside)
+            return jnp.where(taken > 0, cumulative[jnp.maximum(taken - 1, 0)], 0)
+
+        def whole_block(inside: jax.Array) -> jax.Array:  # every count takes all of it or none
+            return jnp.where(taken > 0, jnp.sum(inside), 0)
+
+        split = jnp.any((taken > 0) & (taken < BLOCK))  # most blocks of a large n: no cumsum needed
+        counts: jax.Array = jax.lax.cond(split, partial_counts, whole_block, inside)
+        return prefix + counts
 
     prefix = jax.lax.fori_loop(0, blocks, add_block, jnp.zeros(CHECKPOINTS + 1, jnp.int32))
     first = block_points(key, 0)[:SHOWN]
