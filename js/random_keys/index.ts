@@ -146,7 +146,8 @@ function render({ model, el }: RenderProps<RandomKeysModel>): () => void {
       const detail: FrameDetail = { kind: "exact", x: draw.samples, y: 0, seq: draw.seq, time: performance.now() };
       shell.root.dispatchEvent(new CustomEvent(FRAME_EVENT, { detail, bubbles: true }));
     }
-    if (parts.has("tree")) tree.draw(Math.min(width, 760), model.get("key_tree"), draw?.path ?? wanted.path, model.get("used") ?? []);
+    if (parts.has("tree"))
+      tree.draw(Math.min(width, 760), model.get("key_tree"), draw?.path ?? wanted.path, model.get("used") ?? [], draw?.reused ?? false);
   }
 
   shell.addCleanup(observeWidth(el, () => shell.invalidate("figures", "tree")));

@@ -1,6 +1,7 @@
 /**
  * The key tree drawn in SVG: the seed's key at the top, each split's two children below it. Every key is a
- * button (click, Enter or Space draws with it); the key drawn with is filled, keys used before are ringed.
+ * button (click, Enter or Space draws with it); the key drawn with is filled, keys used before are ringed
+ * (the one drawn with too when it was used before: a reuse).
  */
 import { clear, htmlElement, svgElement } from "../lib/dom";
 import { type KeyNode, pathLabel } from "./model";
@@ -57,16 +58,17 @@ export class KeyTree {
     this.doc = doc;
     this.element = htmlElement("div", { class: "rk-tree" }, undefined, doc);
     this.svg = svgElement("svg", { role: "group", "aria-label": "key tree" }, doc);
-    this.element.append(this.svg);
+    const legend =
+      "Keys split from the seed's key. Filled: the key drawn with. Ringed: used before (drawn with or split); drawing with it again repeats its numbers.";
+    this.element.append(htmlElement("div", { class: "legend rk-tree-legend" }, legend, doc), this.svg);
   }
 
-  draw(width: number, root: KeyNode, selected: readonly number[], used: readonly (readonly number[])[]): void {
+  draw(width: number, root: KeyNode, selected: readonly number[], used: readonly (readonly number[])[], reused: boolean): void {
     const placed = layoutTree(root);
     const depth = Math.max(...placed.map((p) => p.depth));
     const height = (depth + 1) * ROW;
     this.svg.setAttribute("width", String(width));
     this.svg.setAttribute("height", String(height));
-    this.element.style.height = `${height}px`;
     clear(this.svg);
     const px = (p: Placed): [number, number] => [16 + p.x * (width - 32), ROW / 2 + p.depth * ROW - 6];
     const usedSet = new Set(used.map((path) => path.join(",")));
@@ -77,6 +79,7 @@ export class KeyTree {
       this.svg.append(svgElement("line", { class: "rk-edge", x1, y1, x2, y2 }, this.doc));
     }
     const chosen = selected.join(",");
+    if (!reused) usedSet.delete(chosen); // drawing with a key uses it; only a second use is marked
     for (const node of placed)
       this.svg.append(this.nodeElement(node, px(node), node.path.join(",") === chosen, usedSet.has(node.path.join(","))));
   }
