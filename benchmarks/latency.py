@@ -281,6 +281,46 @@ interact(draw, px=FloatSlider({JACOBIAN_START[0]}, description="x", **slider),
 
 # Installed in every page before JupyterLab loads. Records when each pointer move happened and when each
 # picture reached the screen, as `pictures`: {kind: 'provisional' | 'exact', key: 'x y', t: ms}.
+# RandomKeys: the sample-count slider from 1,000 to 10 million points. The interact version draws the same
+# picture with matplotlib from jax.random.uniform(key, (2, n)) (a new shape, so a new compile, per n).
+PI_JAXWIDGETS_CELLS = [
+    """
+import jaxwidgets
+
+pi = jaxwidgets.RandomKeys(seed=12, samples=3162)  # the slider's middle: drags reach 1 and 10 million
+pi
+"""
+]
+
+PI_INTERACT_CELLS = [
+    """
+%matplotlib inline
+import jax
+import matplotlib.pyplot as plt
+import numpy as np
+from ipywidgets import FloatLogSlider, interact
+
+key = jax.random.key(12)
+
+
+def draw(n):
+    n = int(round(n))
+    print(f"probe {n} 0")  # the benchmark matches each picture to its slider value by this line
+    points = np.asarray(jax.random.uniform(key, (2, n)))
+    inside = points[0] ** 2 + points[1] ** 2 < 1
+    shown = points[:, :2000]
+    fig, ax = plt.subplots(figsize=(5, 5))
+    ax.scatter(*shown, s=2, c=np.where(inside[:2000], "tab:green", "tab:orange"))
+    ax.set_title(f"pi ~ {4 * inside.mean():.5f} from {n:,} points")
+    plt.show()
+
+
+slider = dict(base=10, min=0, max=7, step=0.01, readout_format=".0f", description="samples")
+interact(draw, n=FloatLogSlider(10**3.5, **slider));
+"""
+]
+
+
 INSTRUMENT_JS = """(() => {
     // Code inside an animation-frame callback draws into that frame; anything else shows on the next one.
     let inFrame = false;
@@ -335,9 +375,17 @@ class Subject:
     """A widget under test: the handle the mouse drags, and the position a move asked for."""
 
     def __init__(
-        self, name: str, notebook: lab.Notebook, handle: Any, target: Callable[[float], str]
+        self,
+        name: str,
+        notebook: lab.Notebook,
+        handle: Any,
+        target: Callable[[float], str],
+        slider: bool = False,
+        amplitude: float = 60.0,
     ) -> None:
         self.name, self.page, self.handle, self.target = name, notebook.page, handle, target
+        self.slider = slider or name == "interact"  # dragged left and right, not round in a circle
+        self.amplitude = amplitude  # how far a slider is dragged each way from its start (px)
 
 
 def jaxwidgets_subject(notebook: lab.Notebook, kind: str = "surface", handle_label: str = "probe") -> Subject:
@@ -387,6 +435,42 @@ def interact_subject(notebook: lab.Notebook) -> Subject:
         return " ".join(texts).replace("\u2212", "-")  # the readout writes a true minus sign
 
     return Subject("interact", notebook, page.locator(".widget-hslider .noUi-handle").first, target)
+
+
+def random_keys_subject(notebook: lab.Notebook) -> Subject:
+    """RandomKeys: the mouse drags the samples slider; pictures are keyed by their sample count."""
+    root = notebook.page.locator(".jaxwidgets-random-keys").first
+    root.scroll_into_view_if_needed()
+    notebook.page.wait_for_function("(el) => el.dataset.seq !== undefined", arg=root.element_handle())
+    slider = root.locator("input[aria-label='samples']")
+
+    def target(_since: float) -> str:
+        """The count the slider asks for once the page has handled the last move (two frames later)."""
+        notebook.page.evaluate(
+            "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+        )
+        return slider.evaluate(
+            "(el) => Math.min(1e7, Math.max(1, Math.round(10 ** Number(el.value)))) + ' 0'"
+        )
+
+    width = slider.bounding_box()["width"]
+    return Subject("jaxwidgets", notebook, slider, target, slider=True, amplitude=width / 2)
+
+
+def pi_interact_subject(notebook: lab.Notebook) -> Subject:
+    """The interact version: one FloatLogSlider; its readout is the count the kernel prints."""
+    page = notebook.page
+    page.locator(".widget-output img").first.wait_for()
+    page.locator(".widget-output").first.evaluate("(el) => window.__watchImages(el)")
+    readout = page.locator(".widget-hslider .widget-readout").first
+    page.locator(".widget-hslider").first.scroll_into_view_if_needed()
+
+    def target(_since: float) -> str:
+        return f"{round(float(readout.text_content().strip().replace(chr(0x2212), '-')))} 0"
+
+    width = page.locator(".widget-hslider .noUi-base").first.bounding_box()["width"]
+    handle = page.locator(".widget-hslider .noUi-handle").first
+    return Subject("interact", notebook, handle, target, amplitude=width / 2)
 
 
 # ---- measuring --------------------------------------------------------------------------------------
@@ -544,10 +628,10 @@ def measure(
     try:
         notebook.run_all()
         subject = make(notebook)
-        slider = subject.name == "interact"
+        slider = subject.slider
         step = (12.0, 0.0) if slider else (12.0, -9.0)
         single = single_moves(subject, args.moves, step)
-        path = back_and_forth(60) if slider else circle(70)
+        path = back_and_forth(subject.amplitude) if slider else circle(70)
         drags = []
         for _ in range(args.drags):
             drags.append(continuous_drag(subject, mouse, args.drag_seconds, path))
@@ -602,6 +686,11 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "title": "Jacobian: point in the plane, the grid's image, a circle's true and linearised image",
         "jaxwidgets": ("bench_jacobian_jaxwidgets.ipynb", JACOBIAN_CELLS, jacobian_subject),
         "interact": ("bench_jacobian_interact.ipynb", JACOBIAN_INTERACT_CELLS, interact_subject),
+    },
+    "random_keys": {
+        "title": "RandomKeys: the sample count dragged from 1 to 10 million points (Monte Carlo pi)",
+        "jaxwidgets": ("bench_pi_jaxwidgets.ipynb", PI_JAXWIDGETS_CELLS, random_keys_subject),
+        "interact": ("bench_pi_interact.ipynb", PI_INTERACT_CELLS, pi_interact_subject),
     },
 }
 

@@ -2,7 +2,7 @@
 import type { Normalization } from "./colormap";
 import { clear, svgElement } from "./dom";
 import { formatNumber, formatTick } from "./format";
-import type { PlotRect, PlotScales } from "./scale";
+import type { LinearScale, PlotRect, PlotScales } from "./scale";
 
 const TICK = 5;
 
@@ -70,4 +70,53 @@ function textAt(text: string, x: number, y: number, anchor: "start" | "middle" |
   const element = svgElement("text", { x, y, "text-anchor": anchor });
   element.textContent = text;
   return element;
+}
+
+const SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹";
+
+/** 10 to an integer power as an axis label: "1", "10", "10²", "10⁻³". */
+export function powerOfTen(exponent: number): string {
+  if (exponent === 0) return "1";
+  if (exponent === 1) return "10";
+  const digits = [...String(Math.abs(exponent))].map((d) => SUPERSCRIPTS[Number(d)]).join("");
+  return `10${exponent < 0 ? "⁻" : ""}${digits}`;
+}
+
+/**
+ * Like drawAxes, but the axes named in `log` are log10 scales, ticked and labelled at the powers of ten in
+ * their domain (drawAxes would label every d3 log tick, 2e4, 3e4, ..., on top of each other).
+ */
+export function drawLogAxes(
+  group: SVGGElement,
+  scales: PlotScales,
+  rect: PlotRect,
+  labels: AxisLabels,
+  log: { x?: boolean; y?: boolean },
+): void {
+  const untickedIf = (scale: LinearScale, yes = false): LinearScale =>
+    yes
+      ? Object.assign((v: number) => scale(v), {
+          invert: (p: number) => scale.invert(p),
+          ticks: () => [],
+          domain: () => scale.domain(),
+          range: () => scale.range(),
+        })
+      : scale;
+  drawAxes(group, { x: untickedIf(scales.x, log.x), y: untickedIf(scales.y, log.y) }, rect, labels);
+  const bottom = rect.top + rect.height;
+  for (const axis of ["x", "y"] as const) {
+    if (!log[axis]) continue;
+    const scale = scales[axis];
+    const [lo, hi] = scale.domain().map((v) => Math.log10(v)) as [number, number];
+    for (let e = Math.ceil(Math.min(lo, hi) - 1e-9); e <= Math.max(lo, hi) + 1e-9; e++) {
+      const p = Math.round(scale(10 ** e)) + 0.5;
+      if (axis === "x") {
+        group.append(svgElement("line", { x1: p, x2: p, y1: bottom, y2: bottom + TICK }));
+        group.append(textAt(powerOfTen(e), p, bottom + TICK + 11, "middle"));
+      } else {
+        group.append(svgElement("line", { x1: rect.left - TICK, x2: rect.left, y1: p, y2: p }));
+        group.append(textAt(powerOfTen(e), rect.left - TICK - 3, p + 4, "end"));
+      }
+    }
+  }
 }

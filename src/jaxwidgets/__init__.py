@@ -19,7 +19,9 @@ _HOMES = {
     "FunctionError": ".kernels",
     "Jacobian": ".jacobian",
     "LossSurface": ".surface",
+    "JitInspector": ".jit_inspector",
     "Posterior": ".posterior",
+    "RandomKeys": ".random_keys",
     "count_compiles": ".kernels",
 }
 
@@ -27,9 +29,11 @@ if TYPE_CHECKING:
     from .derivative import Derivative as Derivative
     from .descent import Descent as Descent
     from .jacobian import Jacobian as Jacobian
+    from .jit_inspector import JitInspector as JitInspector
     from .kernels import FunctionError as FunctionError
     from .kernels import count_compiles as count_compiles
     from .posterior import Posterior as Posterior
+    from .random_keys import RandomKeys as RandomKeys
     from .surface import LossSurface as LossSurface
 
 try:
