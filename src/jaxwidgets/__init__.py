@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 # checkers). Its module is imported on first use, so that the Jupyter server can load this package's server
 # extension (``_server.py``) without importing JAX.
 _HOMES = {
+    "CurveFit": ".curve_fit",
     "Descent": ".descent",
+    "DensityFit": ".density_fit",
     "FunctionError": ".kernels",
     "LossSurface": ".surface",
     "Posterior": ".posterior",
@@ -22,6 +24,8 @@ _HOMES = {
 }
 
 if TYPE_CHECKING:
+    from .curve_fit import CurveFit as CurveFit
+    from .density_fit import DensityFit as DensityFit
     from .descent import Descent as Descent
     from .kernels import FunctionError as FunctionError
     from .kernels import count_compiles as count_compiles
