@@ -100,10 +100,10 @@ class FitWidget(JaxWidget):
             evaluation = warm_up(self._kernels, theta, data, self._points)
         except Exception as exc:
             raise FunctionError(explain_exception(exc, description)) from exc
+        self._check_loss(theta, float(evaluation.loss), ValueError)
         if not np.all(np.isfinite(np.asarray(evaluation.curve))):
             raise FunctionError(f"{description} is NaN or infinite at the starting params {params!r}")
         self.set_trait("parameter_names", list(self._layout.names))
-        self._check_loss(theta, float(evaluation.loss), ValueError)
         self.ranges = {
             name: _default_range(v) for name, v in zip(self._layout.names, theta, strict=True)
         } | dict(ranges or {})
@@ -381,6 +381,8 @@ class FitWidget(JaxWidget):
         super().close()
 
     def _describe(self) -> str:
+        if self.params is None:  # construction failed
+            return f"{type(self).__name__}(not built)"
         values = ", ".join(f"{n}={v:.4g}" for n, v in zip(self._layout.names, self._theta, strict=True))
         text = f"{type(self).__name__}({values}): {self.loss_name} = {self.loss:.6g}"
         return f"{text}; error: {self.error}" if self.error else text

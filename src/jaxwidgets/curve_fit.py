@@ -14,6 +14,7 @@ import numpy.typing as npt
 from ._arrays import array_to_json
 from ._fit import FitWidget
 from .kernels import FunctionError, explain_exception
+from .kernels.fit import ParamLayout
 
 # The curve is drawn at this many points; at most this many data points are drawn (the loss uses them all).
 CURVE_POINTS = 400
@@ -79,6 +80,7 @@ class CurveFit(FitWidget):
         xs, ys, errors = _check_data(x, y, yerr)
         super().__init__(**kwargs)
         self.set_trait("loss_name", "chi²" if loss is None else "loss")
+        ParamLayout.of(params)  # every leaf a finite scalar, before the model sees them
         _check_model_shape(model, params, xs)
         measure = loss if loss is not None else _chi2
 

@@ -15,6 +15,7 @@ import numpy.typing as npt
 from ._arrays import array_to_json
 from ._fit import FitWidget
 from .kernels import FunctionError, explain_exception
+from .kernels.fit import ParamLayout
 
 CURVE_POINTS = 400
 MAX_BINS = 80
@@ -72,6 +73,7 @@ class DensityFit(FitWidget):
         kwargs.setdefault("y_label", "density")
         super().__init__(**kwargs)
         self.set_trait("loss_name", "NLL")
+        ParamLayout.of(params)  # every leaf a finite scalar, before the model sees them
         _check_scalar_logpdf(logpdf, params)
 
         def each(p: Any, xs: jax.Array) -> jax.Array:

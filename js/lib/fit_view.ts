@@ -1,0 +1,453 @@
+/**
+ * The view CurveFit and DensityFit share (src/jaxwidgets/_fit.py is its twin): the data plot with the model
+ * curve and the parameter handles, optional panels below it (residuals, sensitivities d curve / d theta),
+ * the parameter panel, the Fit button that animates the optimizer's iterates, and the readout.
+ *
+ * A widget gives its `FitSpec`: how to draw its data, and its lower panels. `values` are the parameters the
+ * user sees (moved at once by a drag); `shown` is the exact picture of the newest reply. A drag stops a
+ * running animation, and its request makes Python abandon a Fit still running: a drag is never lost.
+ */
+import { type BinaryLike, type BufferRecord, decodeMessageArray } from "./arrays";
+import { drawAxes } from "./axes";
+import { button, checkbox } from "./controls";
+import { createHandle, type Handle } from "./drag";
+import { htmlElement, observeWidth, svgElement } from "./dom";
+import { replyIsFor } from "./flow";
+import { FIT_PANEL_STYLE, type FitReport, PARAM_COLORS, ParamPanel, readoutParts } from "./fit_panel";
+import { Ink, type LineStyle, strokePolyline } from "./ink";
+import type { AnyModel, Pair } from "./protocol";
+import { type PlotRect, type PlotScales, plotScales } from "./scale";
+import { type ShellTraits, WidgetShell } from "./shell";
+import { observeTheme, readCanvasTheme, resolveColor, type CanvasTheme } from "./theme";
+
+export interface FitPlotBase {
+  x_range: Pair;
+  y_range: Pair;
+  curve_points: number;
+}
+
+export interface FitTraits<P extends FitPlotBase> extends ShellTraits {
+  parameter_names: string[];
+  ranges: Record<string, [number, number]>;
+  fixed: string[];
+  handles: Record<string, [string, string]>;
+  fitting: boolean;
+  fit_report: FitReport;
+  loss_name: string;
+  x_label: string;
+  y_label: string;
+  _plot: P | Record<string, never>;
+}
+
+/** The exact picture of one parameter vector. `curve` holds the curve, then (CurveFit) the model at the
+ * drawn data points; `gradient` and `sensitivities` are null while a Fit's path is animated. */
+export interface Shown {
+  values: Float32Array;
+  loss: number;
+  gradient: Float32Array | null;
+  curve: Float32Array;
+  sensitivities: Float32Array | null;
+}
+
+export interface LowerPanel<P> {
+  label: string;
+  /** Null: not drawn (e.g. residuals need the model at the data points). */
+  yRange(plot: P, shown: Shown): Pair | null;
+  draw(ctx: CanvasRenderingContext2D, scales: PlotScales, plot: P, shown: Shown, theme: CanvasTheme): void;
+}
+
+export interface FitSpec<P extends FitPlotBase> {
+  kind: string;
+  style?: string;
+  drawData(ctx: CanvasRenderingContext2D, scales: PlotScales, plot: P, theme: CanvasTheme): void;
+  lowerPanels: LowerPanel<P>[];
+  /** A note shown with the readout (e.g. the known MLE). */
+  note?(plot: P, names: readonly string[]): string;
+}
+
+type Part = "data" | "curve";
+const MARGIN = { left: 62, right: 14, top: 8, bottom: 42, gap: 30 };
+const MAIN_HEIGHT = 300;
+const LOWER_HEIGHT = 100;
+const FRAME_MS = { min: 30, max: 120, total: 2000 };
+
+interface FitMessage {
+  thetas: BufferRecord;
+  losses: BufferRecord;
+  curves: BufferRecord;
+  final: ReplyRecords;
+}
+interface ReplyRecords {
+  loss: number;
+  values: BufferRecord;
+  gradient: BufferRecord;
+  curve: BufferRecord;
+  sensitivities: BufferRecord;
+}
+
+export class FitView<P extends FitPlotBase> {
+  readonly shell: WidgetShell<FitTraits<P>, Part>;
+  readonly panel: ParamPanel;
+  values: number[] = [];
+  shown: Shown | null = null;
+  private readonly model: AnyModel<FitTraits<P>>;
+  private readonly spec: FitSpec<P>;
+  private readonly names: string[];
+  private readonly figure: HTMLDivElement;
+  private readonly dataInk: Ink;
+  private readonly curveInk: Ink;
+  private readonly axes: SVGSVGElement;
+  private readonly handleLayer: HTMLDivElement;
+  private readonly handles: { handle: Handle; ix: number; iy: number }[] = [];
+  private readonly readout: HTMLDivElement;
+  private readonly fitButton: HTMLButtonElement;
+  private readonly sensitivityBox: HTMLInputElement;
+  private readonly params;
+  private readonly fitRequester;
+  private rects: { main: PlotRect; lower: PlotRect[] } = { main: { left: 0, top: 0, width: 1, height: 1 }, lower: [] };
+  private start: number[] | null = null;
+  private animation: ReturnType<typeof setTimeout> | null = null;
+  private frameText = "";
+  private theme: CanvasTheme = { border: "#999", text: "#444" };
+
+  constructor(model: AnyModel<FitTraits<P>>, el: HTMLElement, spec: FitSpec<P>) {
+    this.model = model;
+    this.spec = spec;
+    this.names = [...model.get("parameter_names")];
+    this.shell = new WidgetShell<FitTraits<P>, Part>({
+      model,
+      el,
+      kind: spec.kind,
+      style: FIT_PANEL_STYLE + (spec.style ?? ""),
+      paint: (parts) => this.paint(parts),
+      onMessage: (content, buffers) => this.message(content, buffers),
+      onDisconnect: () => this.stopAnimation(),
+    });
+    const doc = this.shell.doc;
+    this.figure = htmlElement("div", { class: "jaxwidgets-figure fit-figure", role: "img", "aria-label": "data and model" }, undefined, doc);
+    this.dataInk = new Ink(doc, "fit-data");
+    this.curveInk = new Ink(doc, "fit-curve");
+    this.axes = svgElement("svg", { class: "fit-axes" }, doc);
+    this.handleLayer = htmlElement("div", { class: "handle-layers" }, undefined, doc);
+    this.figure.append(this.dataInk.canvas, this.curveInk.canvas, this.axes, this.handleLayer);
+    this.readout = htmlElement("div", { class: "fit-readout", "aria-live": "polite" }, undefined, doc);
+    this.panel = new ParamPanel(this.names, doc);
+    this.fitButton = button("Fit", { className: "fit-button", title: "Run BFGS from here and animate its steps" }, doc);
+    const reset = button("Reset", { className: "fit-reset", title: "Back to the parameters first shown" }, doc);
+    const sensitivity = checkbox("sensitivities ∂curve/∂θ", doc);
+    this.sensitivityBox = sensitivity.input;
+    const buttons = htmlElement("div", { class: "fit-buttons" }, undefined, doc);
+    buttons.append(this.fitButton, reset, sensitivity.element);
+    this.shell.root.append(this.figure, this.readout, this.panel.element, buttons);
+
+    this.params = this.shell.requester<{ values: number[]; fetch?: true }>("params");
+    this.fitRequester = this.shell.requester<Record<string, never>>("fit", { acks: true });
+    this.wire(reset);
+    this.buildHandles();
+    this.panel.setRanges(model.get("ranges"));
+    this.panel.setFixed(model.get("fixed"));
+    this.fitButton.disabled = Boolean(model.get("fitting"));
+    this.layout();
+    this.shell.start();
+    this.params.request({ values: [], fetch: true }); // Python's parameters win over this view's state
+  }
+
+  destroy(): void {
+    this.stopAnimation();
+    for (const { handle } of this.handles) handle.destroy();
+    this.shell.destroy();
+  }
+
+  // ---- wiring --------------------------------------------------------------------------------------------
+
+  private wire(reset: HTMLButtonElement): void {
+    const shell = this.shell;
+    this.panel.rows.forEach((row, i) => {
+      shell.listen(row.slider.input, "input", () => this.moved([[i, Number(row.slider.input.value)]], row.slider.input));
+      shell.listen(row.fix, "change", () => {
+        const fixed = this.panel.rows.filter((r) => r.fix.checked).map((r) => r.name);
+        this.model.set("fixed", fixed);
+        this.model.save_changes();
+      });
+    });
+    shell.listen(this.fitButton, "click", () => {
+      this.fitButton.disabled = true;
+      this.fitRequester.request({});
+    });
+    shell.listen(reset, "click", () => {
+      if (this.start) this.moved(this.start.map((v, i) => [i, v] as [number, number]), null);
+    });
+    shell.listen(this.sensitivityBox, "change", () => this.layout());
+    shell.onModel("ranges", () => this.panel.setRanges(this.model.get("ranges")));
+    shell.onModel("fixed", () => this.panel.setFixed(this.model.get("fixed")));
+    shell.onModel("fitting", () => (this.fitButton.disabled = Boolean(this.model.get("fitting"))));
+    shell.onModel("fit_report", () => this.showReadout());
+    shell.onModel("_plot", () => this.layout());
+    shell.addCleanup(observeWidth(shell.el, () => this.layout()));
+    shell.addCleanup(observeTheme(shell.doc, () => this.shell.invalidate("data", "curve")));
+  }
+
+  private buildHandles(): void {
+    for (const [label, [xName, yName]] of Object.entries(this.model.get("handles"))) {
+      const ix = this.names.indexOf(xName);
+      const iy = this.names.indexOf(yName);
+      if (ix < 0 || iy < 0) continue;
+      const handle = createHandle(
+        {
+          label,
+          eventToPixel: (event) => {
+            const box = this.figure.getBoundingClientRect();
+            return [event.clientX - box.left, event.clientY - box.top];
+          },
+          toData: (px, py) => [this.scales().x.invert(px), this.scales().y.invert(py)],
+          toPixel: (x, y) => [this.scales().x(x), this.scales().y(y)],
+          keyStep: () => {
+            const [[x0, x1], [y0, y1]] = [this.range(xName), this.range(yName)];
+            return [(x1 - x0) / 100, (y1 - y0) / 100];
+          },
+          clamp: (x, y) => [clampTo(x, this.range(xName)), clampTo(y, this.range(yName))],
+          inPlot: () => true,
+          onMove: (x, y) => this.moved([[ix, x], [iy, y]], null),
+        },
+        this.shell.doc,
+      );
+      handle.element.dataset.params = `${xName},${yName}`;
+      this.handleLayer.append(handle.layer);
+      this.handles.push({ handle, ix, iy });
+    }
+  }
+
+  private range(name: string): [number, number] {
+    return this.model.get("ranges")[name] ?? [-1, 1];
+  }
+
+  // ---- moves and replies ---------------------------------------------------------------------------------
+
+  /** The user moved parameters (slider, handle, reset): shown at once, sent newest-wins. */
+  private moved(changes: [number, number][], active: HTMLInputElement | null): void {
+    if (this.values.length !== this.names.length) return; // nothing known yet
+    this.stopAnimation();
+    for (const [i, v] of changes) this.values[i] = v;
+    this.placeHandles();
+    this.panel.show(this.values, this.shown?.gradient ?? null, active);
+    this.params.request({ values: [...this.values] });
+  }
+
+  private message(content: unknown, buffers: readonly BinaryLike[]): void {
+    if (typeof content !== "object" || content === null) return;
+    const message = content as { type?: unknown; seq?: unknown };
+    if (typeof message.seq !== "number") return;
+    if (message.type === "params") this.paramsMessage(content as ReplyRecords & { seq: number }, buffers);
+    else if (message.type === "fit") this.fitMessage(content as FitMessage & { seq: number }, buffers);
+  }
+
+  private paramsMessage(reply: ReplyRecords & { seq: number }, buffers: readonly BinaryLike[]): void {
+    const mine = replyIsFor(reply, this.params.clientId) === true;
+    if (mine && !this.params.accept(reply.seq)) return;
+    if (!mine && reply.seq < this.params.lastSentSeq) return; // Python has not seen this view's newest move
+    const shown = decodeShown(reply, buffers);
+    if (!mine || this.values.length === 0) {
+      this.stopAnimation();
+      this.values = Array.from(shown.values);
+    }
+    this.start ??= Array.from(shown.values);
+    this.show(shown, reply.seq);
+  }
+
+  private fitMessage(message: FitMessage & { seq: number }, buffers: readonly BinaryLike[]): void {
+    if (this.params.busy || this.handles.some(({ handle }) => handle.dragging())) return; // the drag wins
+    const thetas = decodeMessageArray(message.thetas, buffers);
+    const losses = decodeMessageArray(message.losses, buffers).data;
+    const curves = decodeMessageArray(message.curves, buffers);
+    const final = decodeShown(message.final, buffers);
+    const [frames, size] = [thetas.shape[0] ?? 0, this.names.length];
+    const points = curves.shape[1] ?? 0;
+    const delay = Math.min(FRAME_MS.max, Math.max(FRAME_MS.min, FRAME_MS.total / Math.max(1, frames)));
+    this.stopAnimation();
+    this.shell.root.dataset.animating = "true";
+    const step = (k: number): void => {
+      if (k >= frames) {
+        this.animation = null;
+        this.frameText = "";
+        this.shell.root.dataset.animating = "false";
+        this.values = Array.from(final.values);
+        this.show(final, message.seq);
+        return;
+      }
+      this.frameText = `step ${k} of ${frames - 1}`;
+      const values = Float32Array.from(thetas.data.subarray(k * size, (k + 1) * size));
+      this.values = Array.from(values);
+      const curve = Float32Array.from(curves.data.subarray(k * points, (k + 1) * points));
+      this.show({ values, loss: losses[k]!, gradient: null, curve, sensitivities: null }, message.seq);
+      this.shell.root.dataset.frame = String(k);
+      this.animation = setTimeout(() => step(k + 1), delay);
+    };
+    step(0);
+  }
+
+  private stopAnimation(): void {
+    if (this.animation === null) return;
+    clearTimeout(this.animation);
+    this.animation = null;
+    this.frameText = "";
+    this.shell.root.dataset.animating = "false";
+  }
+
+  private show(shown: Shown, seq: number): void {
+    this.shown = shown;
+    const data = this.shell.root.dataset;
+    data.values = JSON.stringify(Array.from(shown.values));
+    data.loss = String(shown.loss);
+    data.shownSeq = String(seq);
+    this.panel.show(this.values, shown.gradient, this.activeSlider());
+    this.placeHandles();
+    this.showReadout();
+    this.shell.invalidate("curve");
+  }
+
+  private activeSlider(): HTMLInputElement | null {
+    const focused = this.shell.doc.activeElement;
+    return this.panel.rows.find((row) => row.slider.input === focused)?.slider.input ?? null;
+  }
+
+  private showReadout(): void {
+    if (!this.shown) return;
+    const parts = readoutParts(this.model.get("loss_name"), this.shown.loss, this.model.get("fit_report") ?? {}, this.frameText);
+    const plot = this.plot();
+    const note = plot && this.spec.note ? this.spec.note(plot, this.names) : "";
+    if (note) parts.push(note);
+    this.readout.replaceChildren(...parts.map((text) => htmlElement("span", {}, text, this.shell.doc)));
+  }
+
+  private placeHandles(): void {
+    for (const { handle, ix, iy } of this.handles) {
+      if (this.values.length > Math.max(ix, iy) && !handle.dragging()) handle.setPosition(this.values[ix]!, this.values[iy]!);
+    }
+  }
+
+  // ---- layout and painting -------------------------------------------------------------------------------
+
+  private plot(): P | null {
+    const plot = this.model.get("_plot");
+    return "x_range" in plot ? (plot as P) : null;
+  }
+
+  private panels(): LowerPanel<P>[] {
+    const panels = [...this.spec.lowerPanels];
+    if (this.sensitivityBox.checked) panels.push(sensitivityPanel(this.names));
+    return panels;
+  }
+
+  layout(): void {
+    const width = Math.max(320, Math.min(720, this.shell.root.clientWidth || this.shell.el.clientWidth || 640));
+    const plotWidth = width - MARGIN.left - MARGIN.right;
+    const main = { left: MARGIN.left, top: MARGIN.top, width: plotWidth, height: MAIN_HEIGHT };
+    let top = main.top + main.height + MARGIN.gap;
+    const lower = this.panels().map(() => {
+      const rect = { left: MARGIN.left, top, width: plotWidth, height: LOWER_HEIGHT };
+      top += LOWER_HEIGHT + MARGIN.gap;
+      return rect;
+    });
+    this.rects = { main, lower };
+    const height = top - MARGIN.gap + MARGIN.bottom;
+    this.figure.style.height = `${height}px`;
+    this.figure.style.width = `${width}px`;
+    this.axes.setAttribute("width", String(width));
+    this.axes.setAttribute("height", String(height));
+    for (const { handle } of this.handles) handle.relayout();
+    this.shell.invalidate("data", "curve");
+  }
+
+  scales(): PlotScales {
+    const plot = this.plot();
+    return plotScales(plot?.x_range ?? [0, 1], plot?.y_range ?? [0, 1], this.rects.main);
+  }
+
+  private paint(parts: ReadonlySet<Part>): void {
+    const plot = this.plot();
+    if (!plot) return;
+    this.theme = readCanvasTheme(this.shell.root);
+    if (parts.has("data")) {
+      const ctx = this.dataInk.begin({ left: 0, top: 0, width: this.rects.main.width + MARGIN.left + MARGIN.right, height: this.rects.main.top + this.rects.main.height });
+      if (ctx) this.spec.drawData(ctx, this.scales(), plot, this.theme);
+    }
+    if (parts.has("curve") || parts.has("data")) this.paintCurve(plot);
+  }
+
+  private paintCurve(plot: P): void {
+    const figureHeight = Number.parseFloat(this.figure.style.height) || 0;
+    const ctx = this.curveInk.begin({ left: 0, top: 0, width: Number.parseFloat(this.figure.style.width) || 1, height: figureHeight });
+    const group = svgElement("g", {}, this.shell.doc);
+    const panels = this.panels();
+    const labels = { x: panels.length ? "" : this.model.get("x_label"), y: this.model.get("y_label") };
+    drawAxes(group, this.scales(), this.rects.main, labels);
+    const groups = [group];
+    const shown = this.shown;
+    if (ctx && shown) drawCurve(ctx, this.scales(), plot, shown.curve, { color: resolveColor(this.shell.root, "--jp-brand-color1", "#1976d2"), width: 2.5, halo: 1.5 });
+    panels.forEach((panel, k) => {
+      const rect = this.rects.lower[k]!;
+      const yRange = shown ? panel.yRange(plot, shown) : null;
+      const scales = plotScales(plot.x_range, yRange ?? [-1, 1], rect);
+      const axis = svgElement("g", {}, this.shell.doc);
+      drawAxes(axis, scales, rect, { x: k === panels.length - 1 ? this.model.get("x_label") : "", y: panel.label });
+      groups.push(axis);
+      if (ctx && shown && yRange) panel.draw(ctx, scales, plot, shown, this.theme);
+    });
+    this.axes.replaceChildren(...groups);
+  }
+}
+
+function clampTo(value: number, [low, high]: [number, number]): number {
+  return Math.min(high, Math.max(low, value));
+}
+
+function decodeShown(records: ReplyRecords, buffers: readonly BinaryLike[]): Shown {
+  const decode = (record: BufferRecord): Float32Array => decodeMessageArray(record, buffers).data as Float32Array;
+  return {
+    values: decode(records.values),
+    loss: records.loss,
+    gradient: decode(records.gradient),
+    curve: decode(records.curve),
+    sensitivities: decode(records.sensitivities),
+  };
+}
+
+/** The model curve over the plot's x range (its first `curve_points` values). */
+export function drawCurve(ctx: CanvasRenderingContext2D, scales: PlotScales, plot: FitPlotBase, curve: Float32Array, style: LineStyle): void {
+  const n = Math.min(plot.curve_points, curve.length);
+  const points: number[] = [];
+  const [x0, x1] = plot.x_range;
+  for (let k = 0; k < n; k++) {
+    const y = curve[k]!;
+    if (!Number.isFinite(y)) continue;
+    points.push(scales.x(x0 + ((x1 - x0) * k) / Math.max(1, n - 1)), scales.y(y));
+  }
+  ctx.save();
+  ctx.beginPath();
+  const [left, right] = scales.x.range() as [number, number];
+  const [bottom, top] = scales.y.range() as [number, number];
+  ctx.rect(left, top, right - left, bottom - top);
+  ctx.clip();
+  strokePolyline(ctx, points, style);
+  ctx.restore();
+}
+
+/** d curve / d theta_i per parameter, each scaled to its own largest magnitude (shapes, not units). */
+export function sensitivityPanel<P extends FitPlotBase>(names: readonly string[]): LowerPanel<P> {
+  return {
+    label: "∂curve/∂θ (scaled)",
+    yRange: (_plot, shown) => (shown.sensitivities ? [-1.1, 1.1] : null),
+    draw(ctx, scales, plot, shown) {
+      const all = shown.sensitivities;
+      if (!all) return;
+      const n = plot.curve_points;
+      names.forEach((_name, i) => {
+        const row = all.subarray(i * n, (i + 1) * n);
+        let largest = 0;
+        for (const v of row) largest = Math.max(largest, Math.abs(v));
+        const scaled = Float32Array.from(row, (v) => (largest > 0 ? v / largest : 0));
+        drawCurve(ctx, scales, plot, scaled, { color: PARAM_COLORS[i % PARAM_COLORS.length]!, width: 1.5 });
+      });
+    },
+  };
+}
