@@ -5,6 +5,8 @@
  * when it is there, logs "Direct export of a 'render' will likely be deprecated" for every view.
  */
 import { describe, expect, it } from "vitest";
+import * as curveFit from "./curve_fit";
+import * as densityFit from "./density_fit";
 import * as descent from "./descent";
 import * as posterior from "./posterior";
 import * as surface from "./surface";
@@ -13,6 +15,8 @@ describe.each([
   ["surface", surface],
   ["descent", descent],
   ["posterior", posterior],
+  ["curve_fit", curveFit],
+  ["density_fit", densityFit],
 ] as const)("%s entry module", (_name, module) => {
   it("exports render only through its default export", () => {
     expect(Object.keys(module)).not.toContain("render");

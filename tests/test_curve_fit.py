@@ -169,6 +169,12 @@ def test_linked_surface_and_fit_agree_both_ways(fit: CurveFit) -> None:
         fit.params = {**START, "x0": -0.3}  # the fit moves the probe
         assert surface.probe == pytest.approx((-0.3, START["x1"]))
         assert surface.value == pytest.approx(fit.loss, rel=1e-5)
+        probes: list[tuple[float, float]] = []
+        surface.observe(lambda change: probes.append(change["new"]), "probe")
+        result = fit.fit()  # the probe walks the path; the fit's parameters stay the best ones
+        assert len(probes) >= min(3, result.iterations)
+        assert fit.params == result.params
+        assert surface.probe == pytest.approx((result.params["x0"], result.params["x1"]))
         with pytest.raises(ValueError, match="unknown parameter"):
             fit.loss_surface(("x0", "nope"))
     finally:

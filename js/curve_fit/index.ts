@@ -79,7 +79,9 @@ export const residualPanel: LowerPanel<CurvePlot> = {
     if (!values) return;
     const { x } = curveData(plot);
     const points: number[] = [];
-    values.forEach((v, k) => points.push(scales.x(x[k]!), scales.y(v)));
+    values.forEach((v, k) => {
+      points.push(scales.x(x[k]!), scales.y(v));
+    });
     ctx.strokeStyle = theme.border;
     ctx.beginPath();
     ctx.moveTo(scales.x(plot.x_range[0]), scales.y(0));

@@ -63,8 +63,10 @@ export class ParamPanel {
   }
 
   /** Show the values (sliders not being dragged follow) and the gradient bars. */
-  show(values: ArrayLike<number>, gradient: ArrayLike<number> | null, active: HTMLInputElement | null): void {
-    let largest = 0;
+  show(values: ArrayLike<number>, gradient: ArrayLike<number> | null, active: HTMLInputElement | null, loss = 0): void {
+    // Scaled to the largest component, but never below 1 % of the loss: at a minimum the bars shrink away
+    // instead of magnifying float32 noise.
+    let largest = Number.isFinite(loss) ? 0.01 * Math.abs(loss) : 0;
     if (gradient) for (let i = 0; i < gradient.length; i++) largest = Math.max(largest, Math.abs(gradient[i]!));
     this.rows.forEach((row, i) => {
       const value = values[i]!;

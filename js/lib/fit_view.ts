@@ -7,14 +7,25 @@
  * user sees (moved at once by a drag); `shown` is the exact picture of the newest reply. A drag stops a
  * running animation, and its request makes Python abandon a Fit still running: a drag is never lost.
  */
-import { type BinaryLike, type BufferRecord, decodeMessageArray } from "./arrays";
+import type { BinaryLike } from "./arrays";
 import { drawAxes } from "./axes";
 import { button, checkbox } from "./controls";
-import { createHandle, type Handle } from "./drag";
+import type { Handle } from "./drag";
 import { htmlElement, observeWidth, svgElement } from "./dom";
 import { replyIsFor } from "./flow";
-import { FIT_PANEL_STYLE, type FitReport, PARAM_COLORS, ParamPanel, readoutParts } from "./fit_panel";
-import { Ink, type LineStyle, strokePolyline } from "./ink";
+import {
+  decodeShown,
+  fitLayout,
+  MARGIN,
+  parameterHandle,
+  drawCurve,
+  type FitMessage,
+  fitFrames,
+  type ReplyRecords,
+  sensitivityPanel,
+} from "./fit_draw";
+import { FIT_PANEL_STYLE, type FitReport, ParamPanel, readoutParts } from "./fit_panel";
+import { Ink } from "./ink";
 import type { AnyModel, Pair } from "./protocol";
 import { type PlotRect, type PlotScales, plotScales } from "./scale";
 import { type ShellTraits, WidgetShell } from "./shell";
@@ -66,24 +77,7 @@ export interface FitSpec<P extends FitPlotBase> {
 }
 
 type Part = "data" | "curve";
-const MARGIN = { left: 62, right: 14, top: 8, bottom: 42, gap: 30 };
-const MAIN_HEIGHT = 300;
-const LOWER_HEIGHT = 100;
 const FRAME_MS = { min: 30, max: 120, total: 2000 };
-
-interface FitMessage {
-  thetas: BufferRecord;
-  losses: BufferRecord;
-  curves: BufferRecord;
-  final: ReplyRecords;
-}
-interface ReplyRecords {
-  loss: number;
-  values: BufferRecord;
-  gradient: BufferRecord;
-  curve: BufferRecord;
-  sensitivities: BufferRecord;
-}
 
 export class FitView<P extends FitPlotBase> {
   readonly shell: WidgetShell<FitTraits<P>, Part>;
@@ -124,7 +118,12 @@ export class FitView<P extends FitPlotBase> {
       onDisconnect: () => this.stopAnimation(),
     });
     const doc = this.shell.doc;
-    this.figure = htmlElement("div", { class: "jaxwidgets-figure fit-figure", role: "img", "aria-label": "data and model" }, undefined, doc);
+    this.figure = htmlElement(
+      "div",
+      { class: "jaxwidgets-figure fit-figure", role: "img", "aria-label": "data and model" },
+      undefined,
+      doc,
+    );
     this.dataInk = new Ink(doc, "fit-data");
     this.curveInk = new Ink(doc, "fit-curve");
     this.axes = svgElement("svg", { class: "fit-axes" }, doc);
@@ -175,7 +174,11 @@ export class FitView<P extends FitPlotBase> {
       this.fitRequester.request({});
     });
     shell.listen(reset, "click", () => {
-      if (this.start) this.moved(this.start.map((v, i) => [i, v] as [number, number]), null);
+      if (this.start)
+        this.moved(
+          this.start.map((v, i) => [i, v] as [number, number]),
+          null,
+        );
     });
     shell.listen(this.sensitivityBox, "change", () => this.layout());
     shell.onModel("ranges", () => this.panel.setRanges(this.model.get("ranges")));
@@ -189,28 +192,15 @@ export class FitView<P extends FitPlotBase> {
 
   private buildHandles(): void {
     for (const [label, [xName, yName]] of Object.entries(this.model.get("handles"))) {
-      const ix = this.names.indexOf(xName);
-      const iy = this.names.indexOf(yName);
+      const [ix, iy] = [this.names.indexOf(xName), this.names.indexOf(yName)];
       if (ix < 0 || iy < 0) continue;
-      const handle = createHandle(
-        {
-          label,
-          eventToPixel: (event) => {
-            const box = this.figure.getBoundingClientRect();
-            return [event.clientX - box.left, event.clientY - box.top];
-          },
-          toData: (px, py) => [this.scales().x.invert(px), this.scales().y.invert(py)],
-          toPixel: (x, y) => [this.scales().x(x), this.scales().y(y)],
-          keyStep: () => {
-            const [[x0, x1], [y0, y1]] = [this.range(xName), this.range(yName)];
-            return [(x1 - x0) / 100, (y1 - y0) / 100];
-          },
-          clamp: (x, y) => [clampTo(x, this.range(xName)), clampTo(y, this.range(yName))],
-          inPlot: () => true,
-          onMove: (x, y) => this.moved([[ix, x], [iy, y]], null),
-        },
-        this.shell.doc,
-      );
+      const handle = parameterHandle(label, {
+        figure: this.figure,
+        scales: () => this.scales(),
+        ranges: () => [this.range(xName), this.range(yName)],
+        onMove: (x, y) => this.moved(pairs([ix, x], [iy, y]), null),
+        doc: this.shell.doc,
+      });
       handle.element.dataset.params = `${xName},${yName}`;
       this.handleLayer.append(handle.layer);
       this.handles.push({ handle, ix, iy });
@@ -229,7 +219,7 @@ export class FitView<P extends FitPlotBase> {
     this.stopAnimation();
     for (const [i, v] of changes) this.values[i] = v;
     this.placeHandles();
-    this.panel.show(this.values, this.shown?.gradient ?? null, active);
+    this.panel.show(this.values, this.shown?.gradient ?? null, active, this.shown?.loss);
     this.params.request({ values: [...this.values] });
   }
 
@@ -256,31 +246,18 @@ export class FitView<P extends FitPlotBase> {
 
   private fitMessage(message: FitMessage & { seq: number }, buffers: readonly BinaryLike[]): void {
     if (this.params.busy || this.handles.some(({ handle }) => handle.dragging())) return; // the drag wins
-    const thetas = decodeMessageArray(message.thetas, buffers);
-    const losses = decodeMessageArray(message.losses, buffers).data;
-    const curves = decodeMessageArray(message.curves, buffers);
-    const final = decodeShown(message.final, buffers);
-    const [frames, size] = [thetas.shape[0] ?? 0, this.names.length];
-    const points = curves.shape[1] ?? 0;
-    const delay = Math.min(FRAME_MS.max, Math.max(FRAME_MS.min, FRAME_MS.total / Math.max(1, frames)));
+    const { frames, final } = fitFrames(message, buffers, this.names.length);
+    const delay = Math.min(FRAME_MS.max, Math.max(FRAME_MS.min, FRAME_MS.total / Math.max(1, frames.length)));
     this.stopAnimation();
     this.shell.root.dataset.animating = "true";
     const step = (k: number): void => {
-      if (k >= frames) {
-        this.animation = null;
-        this.frameText = "";
-        this.shell.root.dataset.animating = "false";
-        this.values = Array.from(final.values);
-        this.show(final, message.seq);
-        return;
-      }
-      this.frameText = `step ${k} of ${frames - 1}`;
-      const values = Float32Array.from(thetas.data.subarray(k * size, (k + 1) * size));
-      this.values = Array.from(values);
-      const curve = Float32Array.from(curves.data.subarray(k * points, (k + 1) * points));
-      this.show({ values, loss: losses[k]!, gradient: null, curve, sensitivities: null }, message.seq);
+      const frame = frames[k];
+      this.animation = frame ? setTimeout(() => step(k + 1), delay) : null;
+      this.frameText = frame ? `step ${k} of ${frames.length - 1}` : "";
+      this.shell.root.dataset.animating = String(Boolean(frame));
       this.shell.root.dataset.frame = String(k);
-      this.animation = setTimeout(() => step(k + 1), delay);
+      this.values = Array.from((frame ?? final).values);
+      this.show(frame ?? final, message.seq);
     };
     step(0);
   }
@@ -299,7 +276,7 @@ export class FitView<P extends FitPlotBase> {
     data.values = JSON.stringify(Array.from(shown.values));
     data.loss = String(shown.loss);
     data.shownSeq = String(seq);
-    this.panel.show(this.values, shown.gradient, this.activeSlider());
+    this.panel.show(this.values, shown.gradient, this.activeSlider(), shown.loss);
     this.placeHandles();
     this.showReadout();
     this.shell.invalidate("curve");
@@ -340,18 +317,9 @@ export class FitView<P extends FitPlotBase> {
 
   layout(): void {
     const width = Math.max(320, Math.min(720, this.shell.root.clientWidth || this.shell.el.clientWidth || 640));
-    const plotWidth = width - MARGIN.left - MARGIN.right;
-    const main = { left: MARGIN.left, top: MARGIN.top, width: plotWidth, height: MAIN_HEIGHT };
-    let top = main.top + main.height + MARGIN.gap;
-    const lower = this.panels().map(() => {
-      const rect = { left: MARGIN.left, top, width: plotWidth, height: LOWER_HEIGHT };
-      top += LOWER_HEIGHT + MARGIN.gap;
-      return rect;
-    });
+    const { main, lower, height } = fitLayout(width, this.panels().length);
     this.rects = { main, lower };
-    const height = top - MARGIN.gap + MARGIN.bottom;
-    this.figure.style.height = `${height}px`;
-    this.figure.style.width = `${width}px`;
+    Object.assign(this.figure.style, { height: `${height}px`, width: `${width}px` });
     this.axes.setAttribute("width", String(width));
     this.axes.setAttribute("height", String(height));
     for (const { handle } of this.handles) handle.relayout();
@@ -368,7 +336,12 @@ export class FitView<P extends FitPlotBase> {
     if (!plot) return;
     this.theme = readCanvasTheme(this.shell.root);
     if (parts.has("data")) {
-      const ctx = this.dataInk.begin({ left: 0, top: 0, width: this.rects.main.width + MARGIN.left + MARGIN.right, height: this.rects.main.top + this.rects.main.height });
+      const ctx = this.dataInk.begin({
+        left: 0,
+        top: 0,
+        width: this.rects.main.width + MARGIN.left + MARGIN.right,
+        height: this.rects.main.top + this.rects.main.height,
+      });
       if (ctx) this.spec.drawData(ctx, this.scales(), plot, this.theme);
     }
     if (parts.has("curve") || parts.has("data")) this.paintCurve(plot);
@@ -383,7 +356,12 @@ export class FitView<P extends FitPlotBase> {
     drawAxes(group, this.scales(), this.rects.main, labels);
     const groups = [group];
     const shown = this.shown;
-    if (ctx && shown) drawCurve(ctx, this.scales(), plot, shown.curve, { color: resolveColor(this.shell.root, "--jp-brand-color1", "#1976d2"), width: 2.5, halo: 1.5 });
+    if (ctx && shown)
+      drawCurve(ctx, this.scales(), plot, shown.curve, {
+        color: resolveColor(this.shell.root, "--jp-brand-color1", "#1976d2"),
+        width: 2.5,
+        halo: 1.5,
+      });
     panels.forEach((panel, k) => {
       const rect = this.rects.lower[k]!;
       const yRange = shown ? panel.yRange(plot, shown) : null;
@@ -397,57 +375,9 @@ export class FitView<P extends FitPlotBase> {
   }
 }
 
-function clampTo(value: number, [low, high]: [number, number]): number {
-  return Math.min(high, Math.max(low, value));
-}
+export { drawCurve, sensitivityPanel };
 
-function decodeShown(records: ReplyRecords, buffers: readonly BinaryLike[]): Shown {
-  const decode = (record: BufferRecord): Float32Array => decodeMessageArray(record, buffers).data as Float32Array;
-  return {
-    values: decode(records.values),
-    loss: records.loss,
-    gradient: decode(records.gradient),
-    curve: decode(records.curve),
-    sensitivities: decode(records.sensitivities),
-  };
-}
-
-/** The model curve over the plot's x range (its first `curve_points` values). */
-export function drawCurve(ctx: CanvasRenderingContext2D, scales: PlotScales, plot: FitPlotBase, curve: Float32Array, style: LineStyle): void {
-  const n = Math.min(plot.curve_points, curve.length);
-  const points: number[] = [];
-  const [x0, x1] = plot.x_range;
-  for (let k = 0; k < n; k++) {
-    const y = curve[k]!;
-    if (!Number.isFinite(y)) continue;
-    points.push(scales.x(x0 + ((x1 - x0) * k) / Math.max(1, n - 1)), scales.y(y));
-  }
-  ctx.save();
-  ctx.beginPath();
-  const [left, right] = scales.x.range() as [number, number];
-  const [bottom, top] = scales.y.range() as [number, number];
-  ctx.rect(left, top, right - left, bottom - top);
-  ctx.clip();
-  strokePolyline(ctx, points, style);
-  ctx.restore();
-}
-
-/** d curve / d theta_i per parameter, each scaled to its own largest magnitude (shapes, not units). */
-export function sensitivityPanel<P extends FitPlotBase>(names: readonly string[]): LowerPanel<P> {
-  return {
-    label: "∂curve/∂θ (scaled)",
-    yRange: (_plot, shown) => (shown.sensitivities ? [-1.1, 1.1] : null),
-    draw(ctx, scales, plot, shown) {
-      const all = shown.sensitivities;
-      if (!all) return;
-      const n = plot.curve_points;
-      names.forEach((_name, i) => {
-        const row = all.subarray(i * n, (i + 1) * n);
-        let largest = 0;
-        for (const v of row) largest = Math.max(largest, Math.abs(v));
-        const scaled = Float32Array.from(row, (v) => (largest > 0 ? v / largest : 0));
-        drawCurve(ctx, scales, plot, scaled, { color: PARAM_COLORS[i % PARAM_COLORS.length]!, width: 1.5 });
-      });
-    },
-  };
+/** Changes as (parameter index, value) pairs. */
+function pairs(...changes: [number, number][]): [number, number][] {
+  return changes;
 }

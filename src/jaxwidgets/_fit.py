@@ -10,23 +10,28 @@ The finished run is pushed as one ``fit`` message (every iterate's curve and los
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 import traitlets
-from scipy.optimize import minimize
 
 from ._arrays import pack_arrays
 from ._base import JaxWidget, Reply, RequestError
 from ._base import handles as request_handler  # the trait `handles` is the plot's drag handles
+from ._fit_surface import SurfaceLinks
 from ._worker import NewestJobWorker
 from .kernels import FunctionError, explain_exception
-from .kernels.fit import FitKernels, FitPath, ParamLayout, TreeCurve, TreeLoss, make_fit_kernels, warm_up
-
-# The probe of a linked surface walks the Fit's path at about the page's animation pace.
-_PROBE_STEP_SECONDS = 0.04
+from .kernels.fit import (
+    FitKernels,
+    FitPath,
+    ParamLayout,
+    TreeCurve,
+    TreeLoss,
+    make_fit_kernels,
+    scipy_bfgs,
+    warm_up,
+)
 
 
 class ScipyFit(NamedTuple):
@@ -93,7 +98,7 @@ class FitWidget(JaxWidget):
         self._fit_worker: NewestJobWorker[tuple[np.ndarray, np.ndarray]] = NewestJobWorker(
             "fit", self._fit_job
         )
-        self._linked: list[tuple[Any, tuple[int, int]]] = []
+        self._links = SurfaceLinks(self._layout.names, lambda: self._theta, self._move_to)
         self._quiet = False
         theta = self._layout.vector(params)
         try:
@@ -179,6 +184,9 @@ class FitWidget(JaxWidget):
     def _theta(self) -> np.ndarray:
         return self._layout.vector(self.params)
 
+    def _move_to(self, theta: np.ndarray) -> None:
+        self.params = self._layout.tree(theta)
+
     def _evaluate(self, theta: np.ndarray) -> tuple[float, np.ndarray, Reply]:
         """Loss and gradient at ``theta``, and the reply that draws them (arrays as float32 buffers)."""
         evaluation = self._kernels.evaluate(theta, self._data, self._points)
@@ -204,7 +212,7 @@ class FitWidget(JaxWidget):
         self._show(theta, value, gradient)
         self._fit_worker.abandon()
         self._push("params", content, buffers)
-        self._follow_linked(theta)
+        self._links.follow(theta)
 
     @request_handler("params")
     def _handle_params(self, content: dict[str, Any]) -> Reply:
@@ -221,7 +229,7 @@ class FitWidget(JaxWidget):
         with self._from_page("params"):
             self.params = params
         self._show(theta, value, gradient)
-        self._follow_linked(theta)
+        self._links.follow(theta)
         return reply
 
     # ---- the Fit ---------------------------------------------------------------------------------
@@ -234,7 +242,7 @@ class FitWidget(JaxWidget):
         path, result = self._compute_fit(start, free, compare_scipy)
         with self._request_lock:
             self._publish_fit(path, result)
-        self._walk_linked(result.path)
+        self._links.walk(result.path)
         return result
 
     @request_handler("fit")
@@ -263,7 +271,7 @@ class FitWidget(JaxWidget):
                 self.set_trait("fitting", False)
                 return
             self._publish_fit(path, result)
-        self._walk_linked(result.path, lambda: self._fit_worker.is_current(generation))
+        self._links.walk(result.path, lambda: self._fit_worker.is_current(generation))
 
     def _compute_fit(
         self, start: np.ndarray, free: np.ndarray, compare_scipy: bool
@@ -271,21 +279,12 @@ class FitWidget(JaxWidget):
         path = self._kernels.fit(start, free, self._data, self._points)
         steps = int(path.steps)
         thetas, losses = np.asarray(path.thetas)[: steps + 1], np.asarray(path.losses)[: steps + 1]
-        scipy_fit = self._scipy_fit(start, free) if compare_scipy and free.any() else None
+        scipy_fit = None
+        if compare_scipy and free.any():
+            theta, value, iterations = scipy_bfgs(self._kernels.value_and_grad, start, free, self._data)
+            scipy_fit = ScipyFit(self._layout.tree(theta), value, iterations)
         best = self._layout.tree(thetas[-1])
         return path, FitResult(best, float(losses[-1]), steps, thetas, losses, scipy_fit)
-
-    def _scipy_fit(self, start: np.ndarray, free: np.ndarray) -> ScipyFit:
-        def value_and_grad(z: np.ndarray) -> tuple[float, np.ndarray]:
-            theta = start.copy()
-            theta[free] = z
-            value, gradient = self._kernels.value_and_grad(theta.astype(np.float32), self._data)
-            return float(value), np.asarray(gradient, np.float64)[free]
-
-        found = minimize(value_and_grad, start[free].astype(np.float64), jac=True, method="BFGS")
-        theta = start.astype(np.float64)
-        theta[free] = found.x
-        return ScipyFit(self._layout.tree(theta), float(found.fun), int(found.nit))
 
     def _publish_fit(self, path: FitPath, result: FitResult) -> None:
         """Set the traits to the Fit's end and push its path to every view (which animates it)."""
@@ -308,7 +307,7 @@ class FitWidget(JaxWidget):
         records, buffers = pack_arrays(
             thetas=result.path,
             losses=result.losses,
-            curves=np.asarray(path.curves)[:shown, : self._curve_points],
+            curves=np.asarray(path.curves)[:shown],  # with the model at the drawn data points: residuals
         )
         offset = len(buffers)
         for record in final.values():
@@ -322,57 +321,18 @@ class FitWidget(JaxWidget):
         """A LossSurface of the loss over two parameters (the others as they are now), its probe linked both
         ways to ``params``: drag the probe and the curve moves; move the parameters or Fit and the probe
         follows (along the Fit's path). The view spans the two parameters' slider ranges."""
-        from .surface import LossSurface
-
         if len(axes) != 2 or isinstance(axes, str):
             raise ValueError(f"axes must name two parameters, got {axes!r}")
         self._check_names(list(axes), "axes", ValueError)
         loss, data = self._tree_loss, self._data
-        theta = self._theta
-        i, j = (self._layout.names.index(name) for name in axes)
-        surface = LossSurface(
+        return self._links.add(
             lambda params: loss(params, data),
-            x=tuple(self.ranges[axes[0]]),
-            y=tuple(self.ranges[axes[1]]),
-            params=self.params,
-            axes=(axes[0], axes[1]),
+            (axes[0], axes[1]),
+            self.params,
+            (tuple(self.ranges[axes[0]]), tuple(self.ranges[axes[1]])),
             resolution=resolution,
-            probe=(float(theta[i]), float(theta[j])),
             **kwargs,
         )
-        self._link_surface(surface, (axes[0], axes[1]))
-        return surface
-
-    def _link_surface(self, surface: Any, axes: tuple[str, str]) -> None:
-        """Make ``surface.probe`` follow the two parameters ``axes``, and the parameters follow the probe."""
-        indices = (self._layout.names.index(axes[0]), self._layout.names.index(axes[1]))
-        self._linked.append((surface, indices))
-
-        def probe_moved(change: Any) -> None:
-            theta = self._theta
-            x, y = change["new"]
-            if (theta[indices[0]], theta[indices[1]]) == (np.float32(x), np.float32(y)):
-                return  # this widget moved it (no loop)
-            theta[indices[0]], theta[indices[1]] = x, y
-            self.params = self._layout.tree(theta)
-
-        surface.observe(probe_moved, "probe")
-
-    def _follow_linked(self, theta: np.ndarray) -> None:
-        for surface, (i, j) in self._linked:
-            probe = (float(theta[i]), float(theta[j]))
-            if tuple(np.float32(v) for v in surface.probe) != (np.float32(probe[0]), np.float32(probe[1])):
-                surface.probe = probe
-
-    def _walk_linked(self, path: np.ndarray, current: Callable[[], bool] = lambda: True) -> None:
-        """Move each linked probe along the Fit's path (from the worker: the page animates meanwhile)."""
-        if not self._linked:
-            return
-        for theta in path[1:]:
-            if not current():
-                return
-            self._follow_linked(theta)
-            time.sleep(_PROBE_STEP_SECONDS)
 
     def close(self) -> None:
         """Close the widget and stop a running Fit."""

@@ -15,6 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from scipy.optimize import minimize
 
 from .function import leaf_names
 
@@ -171,3 +172,21 @@ def warm_up(kernels: FitKernels, theta: np.ndarray, data: Any, points: np.ndarra
     np.asarray(kernels.value_and_grad(theta, data)[0])
     np.asarray(kernels.fit(theta, np.ones(theta.shape, bool), data, points).steps)
     return evaluation
+
+
+def scipy_bfgs(
+    value_and_grad: Callable[..., tuple[jax.Array, jax.Array]], start: np.ndarray, free: np.ndarray, data: Any
+) -> tuple[np.ndarray, float, int]:
+    """scipy.optimize.minimize(method="BFGS") over the free parameters with the exact gradient, for
+    comparison: the best vector, its loss and scipy's iteration count."""
+
+    def free_value_and_grad(z: np.ndarray) -> tuple[float, np.ndarray]:
+        theta = start.copy()
+        theta[free] = z
+        value, gradient = value_and_grad(theta.astype(np.float32), data)
+        return float(value), np.asarray(gradient, np.float64)[free]
+
+    found = minimize(free_value_and_grad, start[free].astype(np.float64), jac=True, method="BFGS")
+    theta = start.astype(np.float64)
+    theta[free] = found.x
+    return theta, float(found.fun), int(found.nit)
