@@ -143,6 +143,7 @@ def test_fit_from_the_page_runs_in_the_worker_and_a_drag_abandons_it(page: Page)
     page.request("fit")
     page.request("params", values=values)
     assert page.widget.wait_for_fit()
+    assert not page.widget.fitting  # also when the Fit was dropped before it ran
     assert page.widget.params == {n: pytest.approx(START[n]) for n in NAMES}
 
 

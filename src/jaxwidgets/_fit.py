@@ -210,7 +210,7 @@ class FitWidget(JaxWidget):
             return
         value, gradient, (content, buffers) = self._evaluate(theta)
         self._show(theta, value, gradient)
-        self._fit_worker.abandon()
+        self._cancel_fit()
         self._push("params", content, buffers)
         self._links.follow(theta)
 
@@ -224,7 +224,7 @@ class FitWidget(JaxWidget):
         theta = _vector_from(content.get("values"), len(self._layout.names))
         value, gradient, reply = self._evaluate(theta)
         self._check_loss(theta, value, RequestError)
-        self._fit_worker.abandon()  # a drag wins over a Fit still running
+        self._cancel_fit()  # a drag wins over a Fit still running
         params = self._layout.tree(theta)
         with self._from_page("params"):
             self.params = params
@@ -250,6 +250,11 @@ class FitWidget(JaxWidget):
         self.set_trait("fitting", True)
         self._fit_worker.submit((self._theta, self._free_mask()))
         return {}, []
+
+    def _cancel_fit(self) -> None:
+        """Drop a Fit the page started (a newer move wins); a job dropped before it ran reports nothing."""
+        self._fit_worker.abandon()
+        self.set_trait("fitting", False)
 
     def wait_for_fit(self, timeout: float = 30.0) -> bool:
         """Block until a Fit the page started has finished (for tests and scripts)."""

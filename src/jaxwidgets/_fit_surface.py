@@ -12,6 +12,7 @@ import numpy as np
 
 # The probes walk the Fit's path at about the page's animation pace.
 PROBE_STEP_SECONDS = 0.04
+MAX_WALK_STEPS = 50  # a long path is walked in at most this many steps (2 s)
 
 
 class SurfaceLinks:
@@ -73,7 +74,8 @@ class SurfaceLinks:
         """Move the probes along a Fit's path (stops once ``current()`` is False: a drag came)."""
         if not self._surfaces:
             return
-        for theta in path[1:]:
+        shown = np.unique(np.linspace(1, len(path) - 1, min(len(path) - 1, MAX_WALK_STEPS)).astype(int))
+        for theta in path[shown]:
             if not current():
                 return
             self.follow(theta)
