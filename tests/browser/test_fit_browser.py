@@ -118,6 +118,23 @@ def test_fit_button_animates_bfgs_and_ends_at_pythons_best(fit: Fit, artifacts: 
     assert probe == pytest.approx([params[NAMES.index("x0")], params[NAMES.index("x1")]], rel=1e-6)
 
 
+def test_a_drag_during_the_fit_animation_stands(fit: Fit) -> None:
+    """iminuit's "first slider move after a fit is lost": here the drag stops the animation and wins."""
+    fit.notebook.python("fit.params = init_guess")
+    fit.wait_shows(fit.py_params())
+    fit.root.locator("button.fit-button").click()
+    fit.page.wait_for_function("(el) => el.dataset.animating === 'true'", arg=fit.root.element_handle())
+    handle = fit.root.locator('[role="slider"][aria-label="peak 2"]')
+    x, y = centre(handle)
+    drag(fit.page, (x, y), (x + 30, y - 20), steps=5)
+    fit.page.wait_for_timeout(1500)  # longer than the rest of the animation would have run
+    assert fit.root.evaluate("(el) => el.dataset.animating") == "false"
+    params = fit.py_params()
+    fit.wait_shows(params)
+    assert float(handle.get_attribute("data-x")) == pytest.approx(params[NAMES.index("x1")], rel=1e-6)
+    assert fit.notebook.value("fit.fit_report['bfgs']['loss']") < fit.notebook.value("fit.loss")
+
+
 def test_screenshots_light_and_dark(fit: Fit, artifacts: Path) -> None:
     fit.root.scroll_into_view_if_needed()
     fit.root.locator("label:has-text('sensitivities') input").check()
