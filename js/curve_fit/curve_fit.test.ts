@@ -61,6 +61,7 @@ const root = () => el.querySelector<HTMLElement>(".jaxwidgets-curve-fit")!;
 const slider = (name: string) => el.querySelector<HTMLInputElement>(`input[type=range][data-param="${name}"]`)!;
 
 beforeEach(() => {
+  vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockReturnValue(null); // jsdom draws no canvas
   vi.useFakeTimers();
   model = makeModel();
   el = document.createElement("div");
@@ -72,6 +73,7 @@ afterEach(() => {
   destroy();
   el.remove();
   vi.useRealTimers();
+  vi.restoreAllMocks();
 });
 
 describe("CurveFit view", () => {
@@ -92,6 +94,11 @@ describe("CurveFit view", () => {
     const bars = el.querySelectorAll<HTMLElement>(".fit-grad-bar");
     expect(bars[0]!.style.left).toMatch(/^-/); // gradient +1.5: a wants to go down, the bar points left
     expect(bars[1]!.style.left).toBe("0px");
+    const frames: { kind: string; x: number; y: number }[] = [];
+    el.addEventListener("jaxwidgets:frame", (e) => frames.push((e as CustomEvent).detail));
+    vi.advanceTimersByTime(50); // the next animation frame paints and announces the picture
+    expect(frames.at(-1)).toMatchObject({ kind: "exact", x: 2, y: 1 });
+    expect(root().dataset.exactSeq).toBe("1");
   });
 
   it("sends a slider move and a handle's keyboard move, newest wins", () => {

@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { FitTraits } from "../lib/fit_view";
 import { FakeModel } from "../lib/testing";
 import widget, { type DensityPlot, mleNote } from "./index";
@@ -33,6 +33,7 @@ describe("DensityFit view", () => {
       error: "",
       _plot: plot(),
     });
+    vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockReturnValue(null); // jsdom draws no canvas
     const el = document.createElement("div");
     const destroy = widget.render({ model, el });
     expect(el.querySelector(".jaxwidgets-density-fit")).not.toBeNull();

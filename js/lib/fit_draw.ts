@@ -7,6 +7,7 @@ import { PARAM_COLORS } from "./fit_panel";
 import type { FitPlotBase, LowerPanel, Shown } from "./fit_view";
 import { type LineStyle, strokePolyline } from "./ink";
 import { createHandle, type Handle } from "./drag";
+import { FRAME_EVENT, type FrameDetail } from "./protocol";
 import type { PlotRect, PlotScales } from "./scale";
 
 /** The arrays of a `params` reply (and of a Fit's final picture). */
@@ -150,4 +151,13 @@ export function sensitivityPanel<P extends FitPlotBase>(names: readonly string[]
       });
     },
   };
+}
+
+/** A picture was painted: `data-exact-seq`, and the `jaxwidgets:frame` event keyed by the first handle's
+ * values as asked (what the latency benchmark and the browser tests match pointer moves to). */
+export function announceFrame(root: HTMLElement, seq: number, xy: [number, number] | null): void {
+  root.dataset.exactSeq = String(seq);
+  if (!xy) return;
+  const detail: FrameDetail = { kind: "exact", x: xy[0], y: xy[1], seq, time: performance.now() };
+  root.dispatchEvent(new CustomEvent(FRAME_EVENT, { detail, bubbles: true }));
 }

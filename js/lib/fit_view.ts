@@ -14,6 +14,7 @@ import type { Handle } from "./drag";
 import { htmlElement, observeWidth, svgElement } from "./dom";
 import { replyIsFor } from "./flow";
 import {
+  announceFrame,
   decodeShown,
   fitLayout,
   MARGIN,
@@ -100,6 +101,8 @@ export class FitView<P extends FitPlotBase> {
   private readonly fitRequester;
   private rects: { main: PlotRect; lower: PlotRect[] } = { main: { left: 0, top: 0, width: 1, height: 1 }, lower: [] };
   private start: number[] | null = null;
+  /** The picture on screen: its seq and the values asked for (the key of its frame event). */
+  private exact: { seq: number; values: ArrayLike<number> } | null = null;
   private animation: ReturnType<typeof setTimeout> | null = null;
   private frameText = "";
   private theme: CanvasTheme = { border: "#999", text: "#444" };
@@ -241,7 +244,7 @@ export class FitView<P extends FitPlotBase> {
       this.values = Array.from(shown.values);
     }
     this.start ??= Array.from(shown.values);
-    this.show(shown, reply.seq);
+    this.show(shown, reply.seq, mine ? this.params.sentPayload(reply.seq)?.values : undefined);
   }
 
   private fitMessage(message: FitMessage & { seq: number }, buffers: readonly BinaryLike[]): void {
@@ -270,21 +273,17 @@ export class FitView<P extends FitPlotBase> {
     this.shell.root.dataset.animating = "false";
   }
 
-  private show(shown: Shown, seq: number): void {
+  private show(shown: Shown, seq: number, asked?: number[]): void {
     this.shown = shown;
+    this.exact = { seq, values: asked?.length ? asked : shown.values };
     const data = this.shell.root.dataset;
     data.values = JSON.stringify(Array.from(shown.values));
     data.loss = String(shown.loss);
     data.shownSeq = String(seq);
-    this.panel.show(this.values, shown.gradient, this.activeSlider(), shown.loss);
+    this.panel.show(this.values, shown.gradient, activeSlider(this.panel, this.shell.doc), shown.loss);
     this.placeHandles();
     this.showReadout();
     this.shell.invalidate("curve");
-  }
-
-  private activeSlider(): HTMLInputElement | null {
-    const focused = this.shell.doc.activeElement;
-    return this.panel.rows.find((row) => row.slider.input === focused)?.slider.input ?? null;
   }
 
   private showReadout(): void {
@@ -345,6 +344,9 @@ export class FitView<P extends FitPlotBase> {
       if (ctx) this.spec.drawData(ctx, this.scales(), plot, this.theme);
     }
     if (parts.has("curve") || parts.has("data")) this.paintCurve(plot);
+    const [exact, first] = [this.exact, this.handles[0]];
+    if (parts.has("curve") && exact)
+      announceFrame(this.shell.root, exact.seq, first ? [exact.values[first.ix]!, exact.values[first.iy]!] : null);
   }
 
   private paintCurve(plot: P): void {
@@ -380,4 +382,9 @@ export { drawCurve, sensitivityPanel };
 /** Changes as (parameter index, value) pairs. */
 function pairs(...changes: [number, number][]): [number, number][] {
   return changes;
+}
+
+/** The slider being dragged (keyboard focus follows the pointer): a reply must not move it under the user. */
+function activeSlider(panel: ParamPanel, doc: Document): HTMLInputElement | null {
+  return panel.rows.find((row) => row.slider.input === doc.activeElement)?.slider.input ?? null;
 }
