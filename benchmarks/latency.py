@@ -1,4 +1,5 @@
-"""Drag latency in a real JupyterLab: jaxwidgets.LossSurface, Descent, Derivative and Jacobian, each against
+"""Drag latency in a real JupyterLab: jaxwidgets.LossSurface, Descent, CurveFit,
+Derivative, Jacobian and RandomKeys, each against
 the same picture drawn by ipywidgets ``interact`` + matplotlib.
 
 Usage: ``python benchmarks/latency.py [--moves N] [--drag-seconds S] [--scenarios surface,jacobian]``.
@@ -152,6 +153,63 @@ def draw(sx, sy):
 slider = dict(min=-2, max=2, step=0.01)
 interact(draw, sx=FloatSlider({DESCENT_START[0]}, description="start x", **slider),
          sy=FloatSlider({DESCENT_START[1]}, description="start y", **slider));
+"""
+]
+
+FIT_SEED = """\
+import jax.numpy as jnp
+import numpy as np
+
+rng = np.random.default_rng(0)
+x = np.linspace(-5, 5, 20_000)
+
+
+def model(p, x):
+    return p["a0"] * jnp.exp(-0.5 * (x - p["x0"]) ** 2 / p["s0"] ** 2) + p["a1"] * jnp.exp(
+        -0.5 * (x - p["x1"]) ** 2 / p["s1"] ** 2)
+
+
+truth = {"a0": 2.0, "x0": -0.5, "s0": 0.6, "a1": 1.5, "x1": 0.6, "s1": 0.9}
+y = np.asarray(model(truth, x)) + rng.normal(scale=0.3, size=x.size)
+"""
+
+FIT_CELLS = [
+    FIT_SEED
+    + """
+import jaxwidgets
+
+fit = jaxwidgets.CurveFit(model, x, y, truth, yerr=0.3, handles={"peak 1": ("x0", "a0")},
+                          ranges={"x0": (-5, 5), "a0": (-3, 7)})
+fit
+"""
+]
+
+FIT_INTERACT_CELLS = [
+    FIT_SEED
+    + """
+%matplotlib inline
+import matplotlib.pyplot as plt
+from ipywidgets import FloatSlider, interact
+
+model_np = lambda p, x: np.asarray(model(p, x))
+drawn = np.linspace(0, x.size - 1, 1500).astype(int)  # the same 1,500 points CurveFit draws
+
+
+def draw(x0, a0):
+    print(f"probe {x0:.2f} {a0:.2f}")  # the benchmark matches pictures to slider values by this line
+    p = {**truth, "x0": x0, "a0": a0}
+    y_hat = model_np(p, x)
+    chi2 = np.sum(((y - y_hat) / 0.3) ** 2)
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 5), sharex=True, height_ratios=(3, 1))
+    top.plot(x[drawn], y[drawn], ".", color="gray", markersize=2)
+    top.plot(x, y_hat, color="C0", linewidth=2.5)
+    top.set_title(f"chi2 = {chi2:.6g}")
+    bottom.plot(x[drawn], ((y - y_hat) / 0.3)[drawn], ".", color="gray", markersize=2)
+    plt.show()
+
+
+interact(draw, x0=FloatSlider(-0.5, min=-5, max=5, step=0.01, description="x0"),
+         a0=FloatSlider(2.0, min=-3, max=7, step=0.01, description="a0"));
 """
 ]
 
@@ -422,6 +480,11 @@ def jacobian_subject(notebook: lab.Notebook) -> Subject:
     return jaxwidgets_subject(notebook, "jacobian", "point")
 
 
+def fit_subject(notebook: lab.Notebook) -> Subject:
+    """CurveFit: the mouse drags the peak's handle (centre, height); its pictures are keyed by those two."""
+    return jaxwidgets_subject(notebook, "curve-fit", "peak 1")
+
+
 def interact_subject(notebook: lab.Notebook) -> Subject:
     page = notebook.page
     page.locator(".widget-output img").first.wait_for()
@@ -676,6 +739,11 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "title": "Descent: start of sgd, momentum and adam paths (200 steps) on a 200 x 200 surface",
         "jaxwidgets": ("bench_descent_jaxwidgets.ipynb", DESCENT_CELLS, descent_subject),
         "interact": ("bench_descent_interact.ipynb", DESCENT_INTERACT_CELLS, interact_subject),
+    },
+    "curve_fit": {
+        "title": "CurveFit: drag a peak (its centre and height) over 20,000 points, chi^2 and residuals",
+        "jaxwidgets": ("bench_fit_jaxwidgets.ipynb", FIT_CELLS, fit_subject),
+        "interact": ("bench_fit_interact.ipynb", FIT_INTERACT_CELLS, interact_subject),
     },
     "derivative": {
         "title": "Derivative: point on f, tangent, parabola, finite differences in float32 and float64",

@@ -14,18 +14,22 @@ from typing import TYPE_CHECKING, Any
 # checkers). Its module is imported on first use, so that the Jupyter server can load this package's server
 # extension (``_server.py``) without importing JAX.
 _HOMES = {
+    "count_compiles": ".kernels",
+    "CurveFit": ".curve_fit",
+    "DensityFit": ".density_fit",
     "Derivative": ".derivative",
     "Descent": ".descent",
     "FunctionError": ".kernels",
     "Jacobian": ".jacobian",
-    "LossSurface": ".surface",
     "JitInspector": ".jit_inspector",
+    "LossSurface": ".surface",
     "Posterior": ".posterior",
     "RandomKeys": ".random_keys",
-    "count_compiles": ".kernels",
 }
 
 if TYPE_CHECKING:
+    from .curve_fit import CurveFit as CurveFit
+    from .density_fit import DensityFit as DensityFit
     from .derivative import Derivative as Derivative
     from .descent import Descent as Descent
     from .jacobian import Jacobian as Jacobian

@@ -1,0 +1,390 @@
+/**
+ * The view CurveFit and DensityFit share (src/jaxwidgets/_fit.py is its twin): the data plot with the model
+ * curve and the parameter handles, optional panels below it (residuals, sensitivities d curve / d theta),
+ * the parameter panel, the Fit button that animates the optimizer's iterates, and the readout.
+ *
+ * A widget gives its `FitSpec`: how to draw its data, and its lower panels. `values` are the parameters the
+ * user sees (moved at once by a drag); `shown` is the exact picture of the newest reply. A drag stops a
+ * running animation, and its request makes Python abandon a Fit still running: a drag is never lost.
+ */
+import type { BinaryLike } from "./arrays";
+import { drawAxes } from "./axes";
+import { button, checkbox } from "./controls";
+import type { Handle } from "./drag";
+import { htmlElement, observeWidth, svgElement } from "./dom";
+import { replyIsFor } from "./flow";
+import {
+  announceFrame,
+  decodeShown,
+  fitLayout,
+  MARGIN,
+  parameterHandle,
+  drawCurve,
+  type FitMessage,
+  fitFrames,
+  type ReplyRecords,
+  sensitivityPanel,
+} from "./fit_draw";
+import { FIT_PANEL_STYLE, type FitReport, ParamPanel, readoutParts } from "./fit_panel";
+import { Ink } from "./ink";
+import type { AnyModel, Pair } from "./protocol";
+import { type PlotRect, type PlotScales, plotScales } from "./scale";
+import { type ShellTraits, WidgetShell } from "./shell";
+import { observeTheme, readCanvasTheme, resolveColor, type CanvasTheme } from "./theme";
+
+export interface FitPlotBase {
+  x_range: Pair;
+  y_range: Pair;
+  curve_points: number;
+}
+
+export interface FitTraits<P extends FitPlotBase> extends ShellTraits {
+  parameter_names: string[];
+  ranges: Record<string, [number, number]>;
+  fixed: string[];
+  handles: Record<string, [string, string]>;
+  fitting: boolean;
+  fit_report: FitReport;
+  loss_name: string;
+  x_label: string;
+  y_label: string;
+  _plot: P | Record<string, never>;
+}
+
+/** The exact picture of one parameter vector. `curve` holds the curve, then (CurveFit) the model at the
+ * drawn data points; `gradient` and `sensitivities` are null while a Fit's path is animated. */
+export interface Shown {
+  values: Float32Array;
+  loss: number;
+  gradient: Float32Array | null;
+  curve: Float32Array;
+  sensitivities: Float32Array | null;
+}
+
+export interface LowerPanel<P> {
+  label: string;
+  /** Null: not drawn (e.g. residuals need the model at the data points). */
+  yRange(plot: P, shown: Shown): Pair | null;
+  draw(ctx: CanvasRenderingContext2D, scales: PlotScales, plot: P, shown: Shown, theme: CanvasTheme): void;
+}
+
+export interface FitSpec<P extends FitPlotBase> {
+  kind: string;
+  style?: string;
+  drawData(ctx: CanvasRenderingContext2D, scales: PlotScales, plot: P, theme: CanvasTheme): void;
+  lowerPanels: LowerPanel<P>[];
+  /** A note shown with the readout (e.g. the known MLE). */
+  note?(plot: P, names: readonly string[]): string;
+}
+
+type Part = "data" | "curve";
+const FRAME_MS = { min: 30, max: 120, total: 2000 };
+
+export class FitView<P extends FitPlotBase> {
+  readonly shell: WidgetShell<FitTraits<P>, Part>;
+  readonly panel: ParamPanel;
+  values: number[] = [];
+  shown: Shown | null = null;
+  private readonly model: AnyModel<FitTraits<P>>;
+  private readonly spec: FitSpec<P>;
+  private readonly names: string[];
+  private readonly figure: HTMLDivElement;
+  private readonly dataInk: Ink;
+  private readonly curveInk: Ink;
+  private readonly axes: SVGSVGElement;
+  private readonly handleLayer: HTMLDivElement;
+  private readonly handles: { handle: Handle; ix: number; iy: number }[] = [];
+  private readonly readout: HTMLDivElement;
+  private readonly fitButton: HTMLButtonElement;
+  private readonly sensitivityBox: HTMLInputElement;
+  private readonly params;
+  private readonly fitRequester;
+  private rects: { main: PlotRect; lower: PlotRect[] } = { main: { left: 0, top: 0, width: 1, height: 1 }, lower: [] };
+  private start: number[] | null = null;
+  /** The picture on screen: its seq and the values asked for (the key of its frame event). */
+  private exact: { seq: number; values: ArrayLike<number> } | null = null;
+  private animation: ReturnType<typeof setTimeout> | null = null;
+  private frameText = "";
+  private theme: CanvasTheme = { border: "#999", text: "#444" };
+
+  constructor(model: AnyModel<FitTraits<P>>, el: HTMLElement, spec: FitSpec<P>) {
+    this.model = model;
+    this.spec = spec;
+    this.names = [...model.get("parameter_names")];
+    this.shell = new WidgetShell<FitTraits<P>, Part>({
+      model,
+      el,
+      kind: spec.kind,
+      style: FIT_PANEL_STYLE + (spec.style ?? ""),
+      paint: (parts) => this.paint(parts),
+      onMessage: (content, buffers) => this.message(content, buffers),
+      onDisconnect: () => this.stopAnimation(),
+    });
+    const doc = this.shell.doc;
+    this.figure = htmlElement(
+      "div",
+      { class: "jaxwidgets-figure fit-figure", role: "img", "aria-label": "data and model" },
+      undefined,
+      doc,
+    );
+    this.dataInk = new Ink(doc, "fit-data");
+    this.curveInk = new Ink(doc, "fit-curve");
+    this.axes = svgElement("svg", { class: "fit-axes" }, doc);
+    this.handleLayer = htmlElement("div", { class: "handle-layers" }, undefined, doc);
+    this.figure.append(this.dataInk.canvas, this.curveInk.canvas, this.axes, this.handleLayer);
+    this.readout = htmlElement("div", { class: "fit-readout", "aria-live": "polite" }, undefined, doc);
+    this.panel = new ParamPanel(this.names, doc);
+    this.fitButton = button("Fit", { className: "fit-button", title: "Run BFGS from here and animate its steps" }, doc);
+    const reset = button("Reset", { className: "fit-reset", title: "Back to the parameters first shown" }, doc);
+    const sensitivity = checkbox("sensitivities ∂curve/∂θ", doc);
+    this.sensitivityBox = sensitivity.input;
+    const buttons = htmlElement("div", { class: "fit-buttons" }, undefined, doc);
+    buttons.append(this.fitButton, reset, sensitivity.element);
+    this.shell.root.append(this.figure, this.readout, this.panel.element, buttons);
+
+    this.params = this.shell.requester<{ values: number[]; fetch?: true }>("params");
+    this.fitRequester = this.shell.requester<Record<string, never>>("fit", { acks: true });
+    this.wire(reset);
+    this.buildHandles();
+    this.panel.setRanges(model.get("ranges"));
+    this.panel.setFixed(model.get("fixed"));
+    this.fitButton.disabled = Boolean(model.get("fitting"));
+    this.layout();
+    this.shell.start();
+    this.params.request({ values: [], fetch: true }); // Python's parameters win over this view's state
+  }
+
+  destroy(): void {
+    this.stopAnimation();
+    for (const { handle } of this.handles) handle.destroy();
+    this.shell.destroy();
+  }
+
+  // ---- wiring --------------------------------------------------------------------------------------------
+
+  private wire(reset: HTMLButtonElement): void {
+    const shell = this.shell;
+    this.panel.rows.forEach((row, i) => {
+      shell.listen(row.slider.input, "input", () => this.moved([[i, Number(row.slider.input.value)]], row.slider.input));
+      shell.listen(row.fix, "change", () => {
+        const fixed = this.panel.rows.filter((r) => r.fix.checked).map((r) => r.name);
+        this.model.set("fixed", fixed);
+        this.model.save_changes();
+      });
+    });
+    shell.listen(this.fitButton, "click", () => {
+      this.fitButton.disabled = true;
+      this.fitRequester.request({});
+    });
+    shell.listen(reset, "click", () => {
+      if (this.start)
+        this.moved(
+          this.start.map((v, i) => [i, v] as [number, number]),
+          null,
+        );
+    });
+    shell.listen(this.sensitivityBox, "change", () => this.layout());
+    shell.onModel("ranges", () => this.panel.setRanges(this.model.get("ranges")));
+    shell.onModel("fixed", () => this.panel.setFixed(this.model.get("fixed")));
+    shell.onModel("fitting", () => (this.fitButton.disabled = Boolean(this.model.get("fitting"))));
+    shell.onModel("fit_report", () => this.showReadout());
+    shell.onModel("_plot", () => this.layout());
+    shell.addCleanup(observeWidth(shell.el, () => this.layout()));
+    shell.addCleanup(observeTheme(shell.doc, () => this.shell.invalidate("data", "curve")));
+  }
+
+  private buildHandles(): void {
+    for (const [label, [xName, yName]] of Object.entries(this.model.get("handles"))) {
+      const [ix, iy] = [this.names.indexOf(xName), this.names.indexOf(yName)];
+      if (ix < 0 || iy < 0) continue;
+      const handle = parameterHandle(label, {
+        figure: this.figure,
+        scales: () => this.scales(),
+        ranges: () => [this.range(xName), this.range(yName)],
+        onMove: (x, y) => this.moved(pairs([ix, x], [iy, y]), null),
+        doc: this.shell.doc,
+      });
+      handle.element.dataset.params = `${xName},${yName}`;
+      this.handleLayer.append(handle.layer);
+      this.handles.push({ handle, ix, iy });
+    }
+  }
+
+  private range(name: string): [number, number] {
+    return this.model.get("ranges")[name] ?? [-1, 1];
+  }
+
+  // ---- moves and replies ---------------------------------------------------------------------------------
+
+  /** The user moved parameters (slider, handle, reset): shown at once, sent newest-wins. */
+  private moved(changes: [number, number][], active: HTMLInputElement | null): void {
+    if (this.values.length !== this.names.length) return; // nothing known yet
+    this.stopAnimation();
+    for (const [i, v] of changes) this.values[i] = v;
+    this.placeHandles();
+    this.panel.show(this.values, this.shown?.gradient ?? null, active, this.shown?.loss);
+    this.params.request({ values: [...this.values] });
+  }
+
+  private message(content: unknown, buffers: readonly BinaryLike[]): void {
+    if (typeof content !== "object" || content === null) return;
+    const message = content as { type?: unknown; seq?: unknown };
+    if (typeof message.seq !== "number") return;
+    if (message.type === "params") this.paramsMessage(content as ReplyRecords & { seq: number }, buffers);
+    else if (message.type === "fit") this.fitMessage(content as FitMessage & { seq: number }, buffers);
+  }
+
+  private paramsMessage(reply: ReplyRecords & { seq: number }, buffers: readonly BinaryLike[]): void {
+    const mine = replyIsFor(reply, this.params.clientId) === true;
+    if (mine && !this.params.accept(reply.seq)) return;
+    if (!mine && reply.seq < this.params.lastSentSeq) return; // Python has not seen this view's newest move
+    const shown = decodeShown(reply, buffers);
+    if (!mine || this.values.length === 0) {
+      this.stopAnimation();
+      this.values = Array.from(shown.values);
+    }
+    this.start ??= Array.from(shown.values);
+    this.show(shown, reply.seq, mine ? this.params.sentPayload(reply.seq)?.values : undefined);
+  }
+
+  private fitMessage(message: FitMessage & { seq: number }, buffers: readonly BinaryLike[]): void {
+    if (this.params.busy || this.handles.some(({ handle }) => handle.dragging())) return; // the drag wins
+    const { frames, final } = fitFrames(message, buffers, this.names.length);
+    const delay = Math.min(FRAME_MS.max, Math.max(FRAME_MS.min, FRAME_MS.total / Math.max(1, frames.length)));
+    this.stopAnimation();
+    this.shell.root.dataset.animating = "true";
+    const step = (k: number): void => {
+      const frame = frames[k];
+      this.animation = frame ? setTimeout(() => step(k + 1), delay) : null;
+      this.frameText = frame ? `step ${k} of ${frames.length - 1}` : "";
+      this.shell.root.dataset.animating = String(Boolean(frame));
+      this.shell.root.dataset.frame = String(k);
+      this.values = Array.from((frame ?? final).values);
+      this.show(frame ?? final, message.seq);
+    };
+    step(0);
+  }
+
+  private stopAnimation(): void {
+    if (this.animation === null) return;
+    clearTimeout(this.animation);
+    this.animation = null;
+    this.frameText = "";
+    this.shell.root.dataset.animating = "false";
+  }
+
+  private show(shown: Shown, seq: number, asked?: number[]): void {
+    this.shown = shown;
+    this.exact = { seq, values: asked?.length ? asked : shown.values };
+    const data = this.shell.root.dataset;
+    data.values = JSON.stringify(Array.from(shown.values));
+    data.loss = String(shown.loss);
+    data.shownSeq = String(seq);
+    this.panel.show(this.values, shown.gradient, activeSlider(this.panel, this.shell.doc), shown.loss);
+    this.placeHandles();
+    this.showReadout();
+    this.shell.invalidate("curve");
+  }
+
+  private showReadout(): void {
+    if (!this.shown) return;
+    const parts = readoutParts(this.model.get("loss_name"), this.shown.loss, this.model.get("fit_report") ?? {}, this.frameText);
+    const plot = this.plot();
+    const note = plot && this.spec.note ? this.spec.note(plot, this.names) : "";
+    if (note) parts.push(note);
+    this.readout.replaceChildren(...parts.map((text) => htmlElement("span", {}, text, this.shell.doc)));
+  }
+
+  private placeHandles(): void {
+    for (const { handle, ix, iy } of this.handles) {
+      if (this.values.length > Math.max(ix, iy) && !handle.dragging()) handle.setPosition(this.values[ix]!, this.values[iy]!);
+    }
+  }
+
+  // ---- layout and painting -------------------------------------------------------------------------------
+
+  private plot(): P | null {
+    const plot = this.model.get("_plot");
+    return "x_range" in plot ? (plot as P) : null;
+  }
+
+  private panels(): LowerPanel<P>[] {
+    const panels = [...this.spec.lowerPanels];
+    if (this.sensitivityBox.checked) panels.push(sensitivityPanel(this.names));
+    return panels;
+  }
+
+  layout(): void {
+    const width = Math.max(320, Math.min(720, this.shell.root.clientWidth || this.shell.el.clientWidth || 640));
+    const { main, lower, height } = fitLayout(width, this.panels().length);
+    this.rects = { main, lower };
+    Object.assign(this.figure.style, { height: `${height}px`, width: `${width}px` });
+    this.axes.setAttribute("width", String(width));
+    this.axes.setAttribute("height", String(height));
+    for (const { handle } of this.handles) handle.relayout();
+    this.shell.invalidate("data", "curve");
+  }
+
+  scales(): PlotScales {
+    const plot = this.plot();
+    return plotScales(plot?.x_range ?? [0, 1], plot?.y_range ?? [0, 1], this.rects.main);
+  }
+
+  private paint(parts: ReadonlySet<Part>): void {
+    const plot = this.plot();
+    if (!plot) return;
+    this.theme = readCanvasTheme(this.shell.root);
+    if (parts.has("data")) {
+      const ctx = this.dataInk.begin({
+        left: 0,
+        top: 0,
+        width: this.rects.main.width + MARGIN.left + MARGIN.right,
+        height: this.rects.main.top + this.rects.main.height,
+      });
+      if (ctx) this.spec.drawData(ctx, this.scales(), plot, this.theme);
+    }
+    if (parts.has("curve") || parts.has("data")) this.paintCurve(plot);
+    const [exact, first] = [this.exact, this.handles[0]];
+    if (parts.has("curve") && exact)
+      announceFrame(this.shell.root, exact.seq, first ? [exact.values[first.ix]!, exact.values[first.iy]!] : null);
+  }
+
+  private paintCurve(plot: P): void {
+    const figureHeight = Number.parseFloat(this.figure.style.height) || 0;
+    const ctx = this.curveInk.begin({ left: 0, top: 0, width: Number.parseFloat(this.figure.style.width) || 1, height: figureHeight });
+    const group = svgElement("g", {}, this.shell.doc);
+    const panels = this.panels();
+    const labels = { x: panels.length ? "" : this.model.get("x_label"), y: this.model.get("y_label") };
+    drawAxes(group, this.scales(), this.rects.main, labels);
+    const groups = [group];
+    const shown = this.shown;
+    if (ctx && shown)
+      drawCurve(ctx, this.scales(), plot, shown.curve, {
+        color: resolveColor(this.shell.root, "--jp-brand-color1", "#1976d2"),
+        width: 2.5,
+        halo: 1.5,
+      });
+    panels.forEach((panel, k) => {
+      const rect = this.rects.lower[k]!;
+      const yRange = shown ? panel.yRange(plot, shown) : null;
+      const scales = plotScales(plot.x_range, yRange ?? [-1, 1], rect);
+      const axis = svgElement("g", {}, this.shell.doc);
+      drawAxes(axis, scales, rect, { x: k === panels.length - 1 ? this.model.get("x_label") : "", y: panel.label });
+      groups.push(axis);
+      if (ctx && shown && yRange) panel.draw(ctx, scales, plot, shown, this.theme);
+    });
+    this.axes.replaceChildren(...groups);
+  }
+}
+
+export { drawCurve, sensitivityPanel };
+
+/** Changes as (parameter index, value) pairs. */
+function pairs(...changes: [number, number][]): [number, number][] {
+  return changes;
+}
+
+/** The slider being dragged (keyboard focus follows the pointer): a reply must not move it under the user. */
+function activeSlider(panel: ParamPanel, doc: Document): HTMLInputElement | null {
+  return panel.rows.find((row) => row.slider.input === doc.activeElement)?.slider.input ?? null;
+}
