@@ -101,7 +101,12 @@ describe("Connection", () => {
     const { el, root } = widgetRoot();
     const model = new FakeModel({});
     const order: string[] = [];
-    const connection = new Connection({ model, el, root, onLost: () => order.push(root.classList.contains("disconnected") ? "after" : "before") });
+    const connection = new Connection({
+      model,
+      el,
+      root,
+      onLost: () => order.push(root.classList.contains("disconnected") ? "after" : "before"),
+    });
     connection.watch();
     connection.send({ type: "probe", seq: 1 });
     expect(model.sent).toHaveLength(1);

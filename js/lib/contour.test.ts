@@ -15,7 +15,12 @@ const toData = (u: number, v: number): [number, number] => [-2 + (u * 4) / n, -2
 
 describe("contourLevels", () => {
   it("draws circles for x^2 + y^2, at the right radius, closed", () => {
-    const [level] = contourLevels(sample(n, (x, y) => x * x + y * y), n, n, [1]);
+    const [level] = contourLevels(
+      sample(n, (x, y) => x * x + y * y),
+      n,
+      n,
+      [1],
+    );
     expect(level!.lines).toHaveLength(1);
     const line = level!.lines[0]!;
     expect(line.closed).toBe(true);
@@ -26,7 +31,12 @@ describe("contourLevels", () => {
   });
 
   it("draws no lines along the grid border (f = x gives open vertical lines)", () => {
-    const [level] = contourLevels(sample(n, (x) => x), n, n, [0.5]);
+    const [level] = contourLevels(
+      sample(n, (x) => x),
+      n,
+      n,
+      [0.5],
+    );
     expect(level!.lines).toHaveLength(1);
     const line = level!.lines[0]!;
     expect(line.closed).toBe(false);
@@ -50,15 +60,34 @@ describe("contourLevels", () => {
 
   it("returns nothing for tiny grids or no thresholds", () => {
     expect(contourLevels(new Float32Array(1), 1, 1, [0])).toEqual([]);
-    expect(contourLevels(sample(4, (x) => x), 4, 4, [])).toEqual([]);
+    expect(
+      contourLevels(
+        sample(4, (x) => x),
+        4,
+        4,
+        [],
+      ),
+    ).toEqual([]);
   });
 });
 
 describe("levelPath", () => {
   it("maps grid coordinates through the scales into an SVG path", () => {
-    const [level] = contourLevels(sample(n, (x) => x), n, n, [0]);
+    const [level] = contourLevels(
+      sample(n, (x) => x),
+      n,
+      n,
+      [0],
+    );
     // Pixel scales: x in [-2, 2] -> [0, 400], y in [-2, 2] -> [400, 0].
-    const toPixel = gridToPixel(n, n, [-2, 2], [-2, 2], (x) => (x + 2) * 100, (y) => (2 - y) * 100);
+    const toPixel = gridToPixel(
+      n,
+      n,
+      [-2, 2],
+      [-2, 2],
+      (x) => (x + 2) * 100,
+      (y) => (2 - y) * 100,
+    );
     const path = levelPath(level!, toPixel);
     expect(path.startsWith("M")).toBe(true);
     const xs = [...path.matchAll(/[ML]([\d.-]+),/g)].map((m) => Number(m[1]));

@@ -74,7 +74,11 @@ export function createHandle(options: HandleOptions, doc: Document = document): 
     svgElement("circle", { class: "knob", r: KNOB_RADIUS }, doc),
   );
   const side = 2 * LAYER_HALF;
-  const layer = svgElement("svg", { class: "handle-layer", width: side, height: side, viewBox: `${-LAYER_HALF} ${-LAYER_HALF} ${side} ${side}` }, doc);
+  const layer = svgElement(
+    "svg",
+    { class: "handle-layer", width: side, height: side, viewBox: `${-LAYER_HALF} ${-LAYER_HALF} ${side} ${side}` },
+    doc,
+  );
   layer.append(element);
   let x = 0;
   let y = 0;

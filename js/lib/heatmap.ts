@@ -26,7 +26,13 @@ export function hasUndefined(values: Float32Array): boolean {
 }
 
 /** The grid as a small canvas at grid resolution, ready to be drawn scaled. Null where canvas is missing. */
-export function gridImage(values: Float32Array, nx: number, ny: number, norm: Normalization, doc: Document = document): HTMLCanvasElement | null {
+export function gridImage(
+  values: Float32Array,
+  nx: number,
+  ny: number,
+  norm: Normalization,
+  doc: Document = document,
+): HTMLCanvasElement | null {
   const canvas = doc.createElement("canvas");
   canvas.width = nx;
   canvas.height = ny;

@@ -98,18 +98,28 @@ describe("Ink", () => {
   it("is an opaque layer filled with an opaque background, and a new transparent canvas otherwise", () => {
     // A stand-in 2D context: records its alpha attribute and fills, and writes colours back as a canvas does.
     const made: { canvas: HTMLCanvasElement; alpha: boolean; fills: string[] }[] = [];
-    vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockImplementation(function (this: HTMLCanvasElement, _kind: string, options?: unknown) {
+    vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockImplementation(function (
+      this: HTMLCanvasElement,
+      _kind: string,
+      options?: unknown,
+    ) {
       const canvas = this as HTMLCanvasElement & { fake?: CanvasRenderingContext2D };
       if (canvas.fake) return canvas.fake;
       const record = { canvas, alpha: (options as { alpha?: boolean } | undefined)?.alpha ?? true, fills: [] as string[] };
       made.push(record);
       let style = "#000000";
       canvas.fake = {
-        get fillStyle() { return style; },
-        set fillStyle(value: string) { style = /^rgba\(.*, 1\)$/.test(value) ? "#010203" : value; },
+        get fillStyle() {
+          return style;
+        },
+        set fillStyle(value: string) {
+          style = /^rgba\(.*, 1\)$/.test(value) ? "#010203" : value;
+        },
         setTransform() {},
         clearRect() {},
-        fillRect(x: number, y: number, w: number, h: number) { record.fills.push(`${style} ${x},${y},${w},${h}`); },
+        fillRect(x: number, y: number, w: number, h: number) {
+          record.fills.push(`${style} ${x},${y},${w},${h}`);
+        },
       } as unknown as CanvasRenderingContext2D;
       return canvas.fake;
     } as typeof HTMLCanvasElement.prototype.getContext);

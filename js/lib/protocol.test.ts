@@ -11,7 +11,16 @@ describe("parseServerMessage", () => {
   });
 
   it("ignores unknown or malformed messages", () => {
-    for (const bad of [null, 3, "probe", {}, { type: "probe", seq: 1 }, { type: "view" }, { type: "nope", seq: 1 }, { type: "error", seq: 1 }]) {
+    for (const bad of [
+      null,
+      3,
+      "probe",
+      {},
+      { type: "probe", seq: 1 },
+      { type: "view" },
+      { type: "nope", seq: 1 },
+      { type: "error", seq: 1 },
+    ]) {
       expect(parseServerMessage(bad)).toBeNull();
     }
   });

@@ -154,8 +154,11 @@ export function parseServerMessage(content: unknown): ServerMessage | null {
     case "reset_view":
       return content as ViewReply;
     case "runs":
-      return Array.isArray(message.starts) && Array.isArray(message.names) && Array.isArray(message.diverged) &&
-        typeof message.steps === "number" && typeof message.positions === "object"
+      return Array.isArray(message.starts) &&
+        Array.isArray(message.names) &&
+        Array.isArray(message.diverged) &&
+        typeof message.steps === "number" &&
+        typeof message.positions === "object"
         ? (content as RunsReply)
         : null;
     case "error":

@@ -15,7 +15,9 @@ export interface LinearScale {
 
 /** A linear scale mapping `domain` (data) onto `range` (pixels). Reverse the range for a y axis. */
 export function linearScale(domain: Range2, range: Range2): LinearScale {
-  const scale: ScaleLinear<number, number> = scaleLinear().domain([...domain]).range([...range]);
+  const scale: ScaleLinear<number, number> = scaleLinear()
+    .domain([...domain])
+    .range([...range]);
   return scale;
 }
 

@@ -70,7 +70,22 @@ export function recordingContext(): { ctx: CanvasRenderingContext2D; calls: stri
     (...args: unknown[]): void =>
       void calls.push(`${name}(${args.map((a) => (typeof a === "number" ? a.toFixed(1) : String(a))).join(",")})`);
   const ctx: Record<string, unknown> = { globalAlpha: 1 };
-  const methods = ["beginPath", "moveTo", "lineTo", "arc", "stroke", "fill", "closePath", "setLineDash", "fillText", "strokeText", "save", "restore", "setTransform", "clearRect"];
+  const methods = [
+    "beginPath",
+    "moveTo",
+    "lineTo",
+    "arc",
+    "stroke",
+    "fill",
+    "closePath",
+    "setLineDash",
+    "fillText",
+    "strokeText",
+    "save",
+    "restore",
+    "setTransform",
+    "clearRect",
+  ];
   for (const name of methods) ctx[name] = record(name);
   return { ctx: ctx as unknown as CanvasRenderingContext2D, calls };
 }
