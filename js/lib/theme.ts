@@ -87,6 +87,23 @@ export const STYLE = `
   background: repeating-linear-gradient(-45deg, #9e9e9e 0 3px, #6e6e6e 3px 4.5px); }
 .jaxwidgets .legend { font-size: 0.9em; color: ${THEME.textDim}; margin-top: 2px; }
 .jaxwidgets .legend[hidden] { display: none; }
+/* Readouts (values under a plot): LossSurface, Derivative, Jacobian, RandomKeys, JitInspector. */
+.jaxwidgets .readout {
+  font-family: var(--jp-code-font-family, ui-monospace, monospace);
+  font-size: 0.95em;
+  min-height: 1.4em;
+  margin-top: 4px;
+  display: flex;
+  flex-wrap: wrap;
+  gap: 0 1.5em;
+  user-select: text;
+  -webkit-user-select: text;
+}
+.jaxwidgets .readout span { white-space: nowrap; }
+.jaxwidgets .readout.provisional { font-style: italic; color: ${THEME.textDim}; }
+.jaxwidgets .readout-line { display: flex; flex-wrap: wrap; gap: 0 1.5em; flex-basis: 100%; }
+.jaxwidgets .readout-line[hidden] { display: none; }
+.jaxwidgets .readout-line.provisional { font-style: italic; color: ${THEME.textDim}; }
 ${CONTROLS_STYLE(THEME.accent, THEME.text, THEME.panel, THEME.border)}
 .jaxwidgets.disconnected { cursor: not-allowed; }
 .jaxwidgets.disconnected > :not(.jaxwidgets-disconnected) { filter: grayscale(1); opacity: 0.45; pointer-events: none; }

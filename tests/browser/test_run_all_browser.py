@@ -73,8 +73,8 @@ def console_problem(kind: str, text: str, url: str) -> str | None:
 
 # ---- what the notebook assigns ----------------------------------------------------------------------
 
-WIDGET_CLASSES = {"LossSurface", "Descent", "Posterior"}
-HANDLE_TRAITS = {"probe", "start", "starts", "learning_rates", "steps"}
+WIDGET_CLASSES = {"LossSurface", "Descent", "Posterior", "Derivative", "Jacobian", "RandomKeys"}
+HANDLE_TRAITS = {"probe", "start", "starts", "learning_rates", "steps", "at", "samples"}
 # Constructor keyword -> handle it sets.
 HANDLE_KWARGS = {
     "probe": "probe",
@@ -82,6 +82,8 @@ HANDLE_KWARGS = {
     "starts": "starts",
     "learning_rate": "learning_rates",
     "steps": "steps",
+    "at": "at",
+    "samples": "samples",
 }
 
 
@@ -301,6 +303,12 @@ def __jaxwidgets_run_all_state(model_ids=()):
             state["steps"] = int(widget.steps)
         elif isinstance(widget, jaxwidgets.LossSurface):
             state["probe"] = [float(v) for v in widget.probe]
+        elif isinstance(widget, jaxwidgets.Derivative):
+            state["at"] = float(widget.at)
+        elif isinstance(widget, jaxwidgets.Jacobian):
+            state["at"] = [float(v) for v in widget.at]
+        elif isinstance(widget, jaxwidgets.RandomKeys):
+            state["samples"] = int(widget.samples)
         if isinstance(widget, jaxwidgets.Posterior):
             state["status"] = widget.status
             state["controls"] = {
