@@ -108,6 +108,24 @@ class JaxWidget(anywidget.AnyWidget):
         super().__init__(**kwargs)
         self.on_msg(self._on_custom_message)
 
+    def _new_function(self, proposal: Any, compile_f: Callable[[Any], Any]) -> Any:
+        """Validate an assigned ``f``: compile its kernels with ``compile_f(f)`` and keep them, or keep the
+        last good function (and picture) and say why in ``error``. Before the first kernels exist
+        (construction, which compiles itself) only callability is checked."""
+        f = proposal["value"]
+        if not callable(f):
+            raise traitlets.TraitError(f"f must be callable, got {type(f).__name__}")
+        if getattr(self, "_kernels", None) is None:
+            return f
+        try:
+            kernels = compile_f(f)
+        except (TypeError, ValueError) as exc:  # FunctionError is a ValueError
+            self.error = str(exc)
+            return self.f
+        self._kernels = kernels
+        self.error = ""
+        return f
+
     @classmethod
     def _is_public_trait(cls, name: str) -> bool:
         return not name.startswith("_") and cls.class_traits().get(name) is not None

@@ -123,19 +123,7 @@ class Derivative(JaxWidget):
 
     @traitlets.validate("f")
     def _validate_f(self, proposal: Any) -> Any:
-        f = proposal["value"]
-        if not callable(f):
-            raise traitlets.TraitError(f"f must be callable, got {type(f).__name__}")
-        if self._kernels is None:
-            return f  # construction: compiled by __init__
-        try:
-            kernels = self._compile(f, self.x_range, self.at)
-        except (FunctionError, TypeError, ValueError) as exc:
-            self.error = str(exc)  # keep the last good function and picture
-            return self.f
-        self._kernels = kernels
-        self.error = ""
-        return f
+        return self._new_function(proposal, lambda f: self._compile(f, self.x_range, self.at))
 
     @traitlets.observe("f")
     def _on_f(self, _change: Any) -> None:

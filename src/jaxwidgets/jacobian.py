@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import pathlib
 from collections.abc import Callable
+from functools import partial
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -134,19 +135,10 @@ class Jacobian(JaxWidget):
 
     @traitlets.validate("f")
     def _validate_f(self, proposal: Any) -> Any:
-        f = proposal["value"]
-        if not callable(f):
-            raise traitlets.TraitError(f"f must be callable, got {type(f).__name__}")
-        if self._kernels is None:
-            return f  # construction: compiled by __init__
-        try:
-            kernels = self._compile(f, self.at, self.radius, self.x_range, self.y_range)
-        except (FunctionError, TypeError, ValueError) as exc:
-            self.error = str(exc)  # keep the last good function and picture
-            return self.f
-        self._kernels = kernels
-        self.error = ""
-        return f
+        compile_f = partial(
+            self._compile, at=self.at, radius=self.radius, x_range=self.x_range, y_range=self.y_range
+        )
+        return self._new_function(proposal, compile_f)
 
     @traitlets.observe("f")
     def _on_f(self, _change: Any) -> None:
