@@ -17,6 +17,8 @@ const ZOOM_PER_WHEEL_PIXEL = 1.0015;
 export interface CurvePlotEvents {
   /** The handle moved to x (pointer or keyboard). */
   onMove(x: number): void;
+  /** The user let go of the point. */
+  onDragEnd(): void;
   /** The user panned or zoomed to a new x range; `reset` for the double click. */
   onView(xRange: Pair | null): void;
   listen(target: EventTarget, type: string, handler: (event: Event) => void, options?: AddEventListenerOptions): void;
@@ -49,6 +51,7 @@ export class CurvePlot {
         },
         inPlot: (px, py) => figure.inPlot(px, py),
         onMove: (x) => events.onMove(x),
+        onDragEnd: () => events.onDragEnd(),
       },
       doc,
     );

@@ -27,9 +27,13 @@ export class FdChart {
     this.element.append(caption, this.figure.element, legend(doc), this.best);
   }
 
-  draw(width: number, reading: PointReading | null): void {
+  /** Draw ``reading``; while ``dragging`` the decades only grow, so a drag redraws the lines, not the axes. */
+  draw(width: number, reading: PointReading | null, dragging = false): void {
     const height = Math.round(Math.min(260, Math.max(180, width * 0.62)));
-    if (reading) this.yDecades = decadeRange(reading);
+    if (reading) {
+      const [lo, hi] = decadeRange(reading);
+      this.yDecades = dragging ? [Math.min(lo, this.yDecades[0]), Math.max(hi, this.yDecades[1])] : [lo, hi];
+    }
     const [lo, hi] = this.yDecades;
     const axes = `${width}|${height}|${lo}|${hi}`;
     if (axes !== this.axesDrawn) {

@@ -43,6 +43,7 @@ function render({ model, el }: RenderProps<DerivativeModel>): () => void {
       points.request({ x });
       shell.invalidate("readout");
     },
+    onDragEnd: () => shell.invalidate("fd"), // the chart's decades fit the last reading again
     onView: (range) => {
       views.request(range ? { x_range: range } : { reset: true });
       shell.invalidate("curve", "lines");
@@ -115,7 +116,7 @@ function render({ model, el }: RenderProps<DerivativeModel>): () => void {
     if (parts.has("lines")) plot.drawLines(exact, model.get("order"));
     // Half the width beside the jaxprs where both fit (the flex row wraps below 640 px); from the width
     // relayout() measured, not the DOM: reading layout here would force it on every frame of a drag.
-    if (parts.has("fd")) fd.draw(width >= 640 ? Math.floor(width / 2) - 8 : width, exact);
+    if (parts.has("fd")) fd.draw(width >= 640 ? Math.floor(width / 2) - 8 : width, exact, plot.handle.dragging());
     if (parts.has("readout")) showReadout();
     if (parts.has("jaxpr")) jaxprs.show(model.get("jaxpr"), model.get("grad_jaxpr"));
     announceFrame();
