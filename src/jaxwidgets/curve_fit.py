@@ -39,13 +39,15 @@ class CurveFit(FitWidget):
     loss : callable, optional
         ``loss(y_hat, y, yerr) -> scalar`` in place of chi^2.
     ranges : {name: (low, high)}, optional
-        Slider ranges; by default the start +- max(|start|, 1).
+        Slider ranges; by default the start ± max(abs(start), 1).
     fixed : list of names
         Parameters a Fit leaves alone (the page's Fix toggles).
     handles : {label: (x parameter, y parameter)}
         Handles drawn on the plot at (params[x], params[y]); dragging one moves both, e.g. a peak's position
         and height: ``{"peak 1": ("x0", "a0")}``.
 
+    Notes
+    -----
     Python reads ``params`` (settable), ``loss``, ``gradient`` (same pytree), ``fit()``, ``fit_path`` and
     ``fit_report``; ``loss_surface((a, b))`` gives a LossSurface linked to the parameters.
 

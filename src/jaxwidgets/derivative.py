@@ -49,6 +49,8 @@ class Derivative(JaxWidget):
     order : {1, 2}
         1 draws the tangent; 2 also the osculating parabola f + f' dx + f'' dx^2 / 2.
 
+    Notes
+    -----
     Traits: ``at`` (settable), ``value``, ``slope``, ``curvature``, ``fd_steps``, ``fd_errors``, ``jaxpr``,
     ``grad_jaxpr``, ``x_range``, ``order``, ``title``, ``error``.
 
@@ -73,7 +75,7 @@ class Derivative(JaxWidget):
     curvature = traitlets.Float(math.nan, read_only=True, help="f''(at), from jax.grad twice.")
     fd_steps = traitlets.Any(read_only=True, help="The finite-difference steps h (float64 array).")
     fd_errors = traitlets.Dict(
-        read_only=True, help="|FD(h) - f'(at)| by (method, dtype), e.g. fd_errors['central', 'float32']."
+        read_only=True, help="abs(FD(h) - f'(at)) by (method, dtype), e.g. fd_errors['central', 'float32']."
     )
     jaxpr = traitlets.Unicode("", read_only=True, help="str(jax.make_jaxpr(f)(at)).").tag(sync=True)
     grad_jaxpr = traitlets.Unicode("", read_only=True, help="str(jax.make_jaxpr(jax.grad(f))(at)).").tag(

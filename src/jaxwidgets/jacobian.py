@@ -61,6 +61,8 @@ class Jacobian(JaxWidget):
     radius : float, optional
         The radius of the circle around the point; 8 % of the narrower side of the view by default.
 
+    Notes
+    -----
     Traits: ``at`` (settable), ``value``, ``jacobian``, ``determinant``, ``singular_values``, ``radius``,
     ``x_range``, ``y_range``, ``title``, ``error``.
 

@@ -83,6 +83,8 @@ class JitInspector(JaxWidget):
     choices : dict, optional
         The values each static argument's dropdown offers (its starting value is added if missing).
 
+    Notes
+    -----
     Traits: ``calls`` (one record per call), ``traces``, ``compiles``, ``jaxpr``, ``timings``, ``error``.
 
     Examples

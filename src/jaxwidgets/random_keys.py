@@ -37,6 +37,8 @@ class RandomKeys(JaxWidget):
     samples : int, default 1000
         Points drawn (1 to 10,000,000).
 
+    Notes
+    -----
     Traits: ``seed``, ``samples``, ``key_path`` (the selected key: child indices from the root),
     ``key_tree`` (read-only: the tree as nested lists ``[key_data, [children...]]``), ``estimate``,
     ``inside``, ``points`` (read-only: the first points drawn, at most 2,000), ``reused``, ``error``.

@@ -31,6 +31,8 @@ class LossSurface(PlaneWidget):
     probe : (float, float), optional
         Where the probe starts; the centre of the view by default.
 
+    Notes
+    -----
     Traits (all documented on the class): ``probe``, ``value``, ``gradient``, ``hessian``, ``x_range``,
     ``y_range``, ``log_scale``, ``show_hessian``, ``title``, ``x_label``, ``y_label``, ``error``.
 
