@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 import jaxwidgets
+from tests.notebooks import ExecutedExamples
 
 
 def seed_surface(x: Any, y: Any) -> Any:
@@ -44,3 +45,9 @@ def surface() -> jaxwidgets.LossSurface:
 @pytest.fixture
 def page(surface: jaxwidgets.LossSurface) -> Page:
     return Page(surface)
+
+
+@pytest.fixture(scope="session")
+def executed_examples(tmp_path_factory: pytest.TempPathFactory) -> ExecutedExamples:
+    """examples/*.ipynb after Run All, each executed once per session (tests/notebooks.py)."""
+    return ExecutedExamples(tmp_path_factory.mktemp("executed-examples"))

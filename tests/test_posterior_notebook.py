@@ -6,60 +6,18 @@ Slow (three models on 20,000 points): about 4 minutes on two cores.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
 
-NOTEBOOK = Path(__file__).parent.parent / "examples" / "posterior.ipynb"
-MARK = "FACTS:"
-
-# Runs after the notebook's own cells, in its kernel: what the tests check, as JSON.
-FACTS = r"""
-import json
-from jaxwidgets import count_compiles
-
-def rows(widget):
-    return {row["site"]: row for row in widget.summary}
-
-def chain_means(widget, site):
-    return [float(v) for v in widget.draws[site].mean(axis=1)]
-
-for widget in (bimodal, ordered, curved):
-    widget.wait()
-facts = {
-    "mle": [float(v) for v in mle],
-    "bimodal": {"rows": rows(bimodal), "x0_chains": chain_means(bimodal, "x[0]"),
-                "reference": bimodal.reference, "label": bimodal.reference_label, "error": bimodal.error},
-    "ordered": {"rows": rows(ordered), "x0_chains": chain_means(ordered, "x0"),
-                "reference": ordered.reference, "label": ordered.reference_label, "error": ordered.error},
-    "banana": {"rows": rows(curved), "divergences": [p["divergences"] for p in curved.progress]},
-}
-with count_compiles() as compiles:
-    curved.set_control("curvature", 0.0)
-    curved.wait()
-facts["flat"] = {"rows": rows(curved), "divergences": [p["divergences"] for p in curved.progress],
-                 "compiles": compiles.count, "error": curved.error}
-print("FACTS:" + json.dumps(facts))
-"""
+from tests.notebooks import ExecutedExamples
 
 
 @pytest.fixture(scope="module")
-def run() -> tuple[Any, dict[str, Any]]:
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
-    cells = len(notebook.cells)
-    notebook.cells.append(nbformat.v4.new_code_cell(FACTS))
-    NotebookClient(
-        notebook, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}
-    ).execute()
-    outputs = notebook.cells[-1].outputs
-    text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
-    facts = json.loads(next(line[len(MARK) :] for line in text.splitlines() if line.startswith(MARK)))
-    notebook.cells = notebook.cells[:cells]
-    return notebook, facts
+def run(executed_examples: ExecutedExamples) -> tuple[Any, dict[str, Any]]:
+    """The notebook as saved after Run All, and the facts its afterword (tests/notebooks.py) read."""
+    executed = executed_examples["posterior.ipynb"]
+    return executed.notebook, executed.facts
 
 
 def test_every_cell_runs_without_error_or_stderr_output(run: tuple[Any, dict[str, Any]]) -> None:
