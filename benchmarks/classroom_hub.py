@@ -146,7 +146,7 @@ def jupyter_server(tmp: Path) -> Iterator[tuple[str, str, psutil.Process]]:
     log = tmp / "jupyter_server.log"
     with started(command, log, student_env()) as process:
         base = f"http://127.0.0.1:{port}/"
-        wait_http(base + "api/status", process, log)
+        wait_http(base + f"api/status?token={token}", process, log)
         yield base, token, process
 
 
