@@ -182,6 +182,25 @@ def test_linked_surface_and_fit_agree_both_ways(fit: CurveFit) -> None:
         surface.close()
 
 
+def test_linked_surface_follows_the_other_parameters_without_compiling(fit: CurveFit) -> None:
+    fit.params = START
+    surface = fit.loss_surface(("x0", "x1"), resolution=6)
+    try:
+        before = surface.wait_for_surface().copy()
+        with count_compiles() as compiles:
+            fit.params = {**START, "a0": 2.5}  # a third parameter: the surface's grid is drawn again
+            after = surface.wait_for_surface()
+        assert compiles.count == 0
+        assert not np.allclose(after, before)
+        (x0, x1), (y0, y1) = surface.x_range, surface.y_range
+        xs, ys = (low + (high - low) * (np.arange(6) + 0.5) / 6 for low, high in ((x0, x1), (y0, y1)))
+        direct = [[chi2_numpy({**START, "a0": 2.5, "x0": x, "x1": y}) for x in xs] for y in ys]
+        np.testing.assert_allclose(after, direct, rtol=1e-4)
+        assert surface.value == pytest.approx(fit.loss, rel=1e-5)  # the probe's value follows too
+    finally:
+        surface.close()
+
+
 def test_repr_names_parameters_and_chi2(fit: CurveFit) -> None:
     fit.params = START
     assert repr(fit).startswith("CurveFit(a0=1.5") and "chi² = " in repr(fit)

@@ -98,7 +98,7 @@ class FitWidget(JaxWidget):
         self._fit_worker: NewestJobWorker[tuple[np.ndarray, np.ndarray]] = NewestJobWorker(
             "fit", self._fit_job
         )
-        self._links = SurfaceLinks(self._layout.names, lambda: self._theta, self._move_to)
+        self._links = SurfaceLinks(self._layout.names, lambda: self._theta, self._move_to, self._layout.tree)
         self._quiet = False
         theta = self._layout.vector(params)
         try:
@@ -323,9 +323,10 @@ class FitWidget(JaxWidget):
     # ---- linked loss surfaces --------------------------------------------------------------------
 
     def loss_surface(self, axes: tuple[str, str], *, resolution: int = 80, **kwargs: Any) -> Any:
-        """A LossSurface of the loss over two parameters (the others as they are now), its probe linked both
-        ways to ``params``: drag the probe and the curve moves; move the parameters or Fit and the probe
-        follows (along the Fit's path). The view spans the two parameters' slider ranges."""
+        """A LossSurface of the loss over two parameters, its probe linked both ways to ``params``: drag the
+        probe and the curve moves; move the parameters or Fit and the probe follows (along the Fit's path).
+        The other parameters are held at their current values, and the surface is redrawn when they move.
+        The view spans the two parameters' slider ranges."""
         if len(axes) != 2 or isinstance(axes, str):
             raise ValueError(f"axes must name two parameters, got {axes!r}")
         self._check_names(list(axes), "axes", ValueError)
