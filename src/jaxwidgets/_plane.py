@@ -162,7 +162,8 @@ class PlaneWidget(JaxWidget):
         if kernels is None or self._params is None:
             raise ValueError("hold needs a surface made with params= and axes=")
         leaves, treedef = jax.tree_util.tree_flatten(params)
-        if treedef != jax.tree_util.tree_structure(self._params):
+        expected: Any = jax.tree_util.tree_structure(self._params)
+        if treedef != expected:
             raise ValueError(f"params must have the structure of the surface's params, got {treedef}")
         fixed = jax.device_put(
             [_like(value, old) for value, old in zip(leaves, kernels.sliced.params, strict=True)]
