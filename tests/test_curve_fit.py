@@ -148,6 +148,7 @@ def test_fit_from_the_page_runs_in_the_worker_and_a_drag_abandons_it(page: Page)
 
 
 def test_zero_compiles_over_100_parameter_changes_and_a_fit(page: Page) -> None:
+    page.widget.wait_for_fit()  # the Fit kernel compiles in its own thread after construction
     with count_compiles() as compiles:
         for step in range(100):
             values = [float(START[n]) + 0.01 * math.sin(step + i) for i, n in enumerate(NAMES)]
@@ -180,6 +181,19 @@ def test_linked_surface_and_fit_agree_both_ways(fit: CurveFit) -> None:
             fit.loss_surface(("x0", "nope"))
     finally:
         surface.close()
+
+
+def test_the_first_picture_does_not_wait_for_the_fit_kernel_and_an_early_fit_waits_for_it() -> None:
+    widget = CurveFit(model, X, Y, START, yerr=0.3)
+    try:
+        assert widget.compiling  # the L-BFGS kernel takes seconds to compile: construction did not wait
+        page = Page(widget)  # type: ignore[arg-type]
+        page.request("fit")  # pressed at once: the worker waits for the compile, then fits
+        assert widget.wait_for_fit()
+        assert not widget.compiling
+        assert page.of_type("fit") and widget.loss < chi2_numpy(START)
+    finally:
+        widget.close()
 
 
 def test_linked_surface_follows_the_other_parameters_without_compiling(fit: CurveFit) -> None:
