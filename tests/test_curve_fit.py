@@ -148,6 +148,7 @@ def test_fit_from_the_page_runs_in_the_worker_and_a_drag_abandons_it(page: Page)
 
 
 def test_zero_compiles_over_100_parameter_changes_and_a_fit(page: Page) -> None:
+    page.widget.wait_for_fit()  # the Fit kernel compiles in its own thread after construction
     with count_compiles() as compiles:
         for step in range(100):
             values = [float(START[n]) + 0.01 * math.sin(step + i) for i, n in enumerate(NAMES)]
@@ -178,6 +179,38 @@ def test_linked_surface_and_fit_agree_both_ways(fit: CurveFit) -> None:
         assert surface.probe == pytest.approx((result.params["x0"], result.params["x1"]))
         with pytest.raises(ValueError, match="unknown parameter"):
             fit.loss_surface(("x0", "nope"))
+    finally:
+        surface.close()
+
+
+def test_the_first_picture_does_not_wait_for_the_fit_kernel_and_an_early_fit_waits_for_it() -> None:
+    widget = CurveFit(model, X, Y, START, yerr=0.3)
+    try:
+        assert widget.compiling  # the L-BFGS kernel takes seconds to compile: construction did not wait
+        page = Page(widget)  # type: ignore[arg-type]
+        page.request("fit")  # pressed at once: the worker waits for the compile, then fits
+        assert widget.wait_for_fit()
+        assert not widget.compiling
+        assert page.of_type("fit") and widget.loss < chi2_numpy(START)
+    finally:
+        widget.close()
+
+
+def test_linked_surface_follows_the_other_parameters_without_compiling(fit: CurveFit) -> None:
+    fit.params = START
+    surface = fit.loss_surface(("x0", "x1"), resolution=6)
+    try:
+        before = surface.wait_for_surface().copy()
+        with count_compiles() as compiles:
+            fit.params = {**START, "a0": 2.5}  # a third parameter: the surface's grid is drawn again
+            after = surface.wait_for_surface()
+        assert compiles.count == 0
+        assert not np.allclose(after, before)
+        (x0, x1), (y0, y1) = surface.x_range, surface.y_range
+        xs, ys = (low + (high - low) * (np.arange(6) + 0.5) / 6 for low, high in ((x0, x1), (y0, y1)))
+        direct = [[chi2_numpy({**START, "a0": 2.5, "x0": x, "x1": y}) for x in xs] for y in ys]
+        np.testing.assert_allclose(after, direct, rtol=1e-4)
+        assert surface.value == pytest.approx(fit.loss, rel=1e-5)  # the probe's value follows too
     finally:
         surface.close()
 

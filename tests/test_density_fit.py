@@ -80,6 +80,7 @@ def test_fixed_mu_stays_and_sigma_fits_around_it(density: DensityFit) -> None:
 
 def test_zero_compiles_over_100_changes_and_a_fit(density: DensityFit) -> None:
     page = Page(density)  # type: ignore[arg-type]
+    density.wait_for_fit()  # the Fit kernel compiles in its own thread after construction
     with count_compiles() as compiles:
         for step in range(100):
             page.request("params", values=[0.1 * math.sin(step), math.cos(step)])

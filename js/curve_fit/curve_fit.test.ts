@@ -19,6 +19,7 @@ function makeModel(): FakeModel<FitTraits<CurvePlot>> {
     fixed: [],
     handles: { line: ["a", "b"] },
     fitting: false,
+    compiling: false,
     fit_report: {},
     loss_name: "chi²",
     x_label: "x",

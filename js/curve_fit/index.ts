@@ -58,11 +58,26 @@ function drawData(ctx: CanvasRenderingContext2D, scales: PlotScales, plot: Curve
   ctx.globalAlpha = 1;
 }
 
-/** (y - model) / yerr at the drawn points, from the model values Python sends after the curve's. */
+const residualCache = new WeakMap<Float32Array, Float32Array>();
+
+/** (y - model) / yerr at the drawn points, from the model values Python sends after the curve's (computed
+ * once per picture: the panel's range and its drawing both read them). */
 export function residuals(plot: CurvePlot, curve: Float32Array): Float32Array | null {
   const { y, yerr } = curveData(plot);
   if (curve.length < plot.curve_points + y.length) return null; // an animation frame: the curve only
-  return Float32Array.from(y, (value, k) => (value - curve[plot.curve_points + k]!) / yerr[k]!);
+  let values = residualCache.get(curve);
+  if (!values) {
+    values = Float32Array.from(y, (value, k) => (value - curve[plot.curve_points + k]!) / yerr[k]!);
+    residualCache.set(curve, values);
+  }
+  return values;
+}
+
+/** The smallest of 1, 2, 5 times a power of ten at or above `v` (> 0): the residual axis keeps its range
+ * while a drag changes the largest residual a little, so its ticks are not redrawn per reply. */
+export function niceCeil(v: number): number {
+  const power = 10 ** Math.floor(Math.log10(v));
+  return ([1, 2, 5, 10].find((m) => m * power >= v * (1 - 1e-12)) ?? 10) * power;
 }
 
 export const residualPanel: LowerPanel<CurvePlot> = {
@@ -72,7 +87,8 @@ export const residualPanel: LowerPanel<CurvePlot> = {
     if (!values) return null;
     let largest = 1;
     for (const v of values) if (Number.isFinite(v)) largest = Math.max(largest, Math.abs(v));
-    return [-1.1 * largest, 1.1 * largest];
+    const bound = niceCeil(1.1 * largest);
+    return [-bound, bound];
   },
   draw(ctx, scales, plot, shown, theme) {
     const values = residuals(plot, shown.curve);

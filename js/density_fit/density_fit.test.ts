@@ -25,6 +25,7 @@ describe("DensityFit view", () => {
       fixed: ["mu"],
       handles: {},
       fitting: true,
+      compiling: false,
       fit_report: { bfgs: { iterations: 7, loss: 141.9 }, scipy: { iterations: 6, loss: 141.9 } },
       loss_name: "NLL",
       x_label: "x",

@@ -71,11 +71,13 @@ export interface HandlePlace {
 
 /** A keyboard-operable handle at (params[x], params[y]) on the data plot (lib/drag.ts). */
 export function parameterHandle(label: string, place: HandlePlace): Handle {
+  let box: DOMRect | null = null;
   return createHandle(
     {
       label,
       eventToPixel: (event) => {
-        const box = place.figure.getBoundingClientRect();
+        // Measured once per drag, at the press: measuring per move forces a layout after every DOM change.
+        if (event.type === "pointerdown" || !box) box = place.figure.getBoundingClientRect();
         return [event.clientX - box.left, event.clientY - box.top];
       },
       toData: (px, py) => [place.scales().x.invert(px), place.scales().y.invert(py)],

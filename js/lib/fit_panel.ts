@@ -43,6 +43,7 @@ export class ParamPanel {
       fix.input.dataset.param = name;
       const gradient = htmlElement("div", { class: "fit-grad", title: `−∂loss/∂${name}: the way ${name} wants to move` }, undefined, doc);
       const bar = htmlElement("div", { class: "fit-grad-bar" }, undefined, doc);
+      bar.style.background = PARAM_COLORS[i % PARAM_COLORS.length]!;
       gradient.append(bar);
       const gradText = htmlElement("span", { class: "fit-grad-text" }, undefined, doc);
       control.input.dataset.param = name;
@@ -56,6 +57,11 @@ export class ParamPanel {
       const [min, max] = ranges[row.name] ?? [0, 1];
       row.slider.setRange({ min, max, step: (max - min) / 1000 });
     }
+  }
+
+  /** The slider being dragged (keyboard focus follows the pointer): a reply must not move it under the user. */
+  activeSlider(doc: Document): HTMLInputElement | null {
+    return this.rows.find((row) => row.slider.input === doc.activeElement)?.slider.input ?? null;
   }
 
   setFixed(fixed: readonly string[]): void {
@@ -76,13 +82,12 @@ export class ParamPanel {
       // The bar points the way the loss falls: against the gradient.
       const share = largest > 0 && Number.isFinite(g) ? Math.abs(g) / largest : 0;
       const width = `${(share * 50).toFixed(1)}px`;
-      Object.assign(row.bar.style, {
-        width,
-        left: -g >= 0 ? "0px" : `-${width}`,
-        background: PARAM_COLORS[i % PARAM_COLORS.length],
-      });
+      const left = -g >= 0 ? "0px" : `-${width}`;
+      // Only what changed is touched: each style write costs the page a layout.
+      if (row.bar.style.width !== width || row.bar.style.left !== left) Object.assign(row.bar.style, { width, left });
       row.bar.dataset.gradient = String(g);
-      row.gradText.textContent = Number.isFinite(g) ? `∂ = ${formatNumber(g, 3)}` : "";
+      const text = Number.isFinite(g) ? `∂ = ${formatNumber(g, 3)}` : "";
+      if (row.gradText.textContent !== text) row.gradText.textContent = text;
     });
   }
 }
@@ -99,4 +104,17 @@ export function readoutParts(lossName: string, loss: number, report: FitReport, 
   if (report.bfgs) parts.push(`BFGS (optax L-BFGS): ${report.bfgs.iterations} it, ${formatNumber(report.bfgs.loss, 6)}`);
   if (report.scipy) parts.push(`scipy BFGS: ${report.scipy.iterations} it, ${formatNumber(report.scipy.loss, 6)}`);
   return parts;
+}
+
+/** One span per text in `container`; only the texts that changed are written (each write costs a layout). */
+export function showTexts(container: HTMLElement, texts: readonly string[], doc: Document): void {
+  const spans = container.children;
+  if (spans.length !== texts.length) {
+    container.replaceChildren(...texts.map((text) => htmlElement("span", {}, text, doc)));
+    return;
+  }
+  texts.forEach((text, k) => {
+    const span = spans[k]!;
+    if (span.textContent !== text) span.textContent = text;
+  });
 }

@@ -25,7 +25,7 @@ import {
   type ReplyRecords,
   sensitivityPanel,
 } from "./fit_draw";
-import { FIT_PANEL_STYLE, type FitReport, ParamPanel, readoutParts } from "./fit_panel";
+import { FIT_PANEL_STYLE, type FitReport, ParamPanel, readoutParts, showTexts } from "./fit_panel";
 import { Ink } from "./ink";
 import type { AnyModel, Pair } from "./protocol";
 import { type PlotRect, type PlotScales, plotScales } from "./scale";
@@ -44,6 +44,7 @@ export interface FitTraits<P extends FitPlotBase> extends ShellTraits {
   fixed: string[];
   handles: Record<string, [string, string]>;
   fitting: boolean;
+  compiling: boolean;
   fit_report: FitReport;
   loss_name: string;
   x_label: string;
@@ -105,6 +106,7 @@ export class FitView<P extends FitPlotBase> {
   private exact: { seq: number; values: ArrayLike<number> } | null = null;
   private animation: ReturnType<typeof setTimeout> | null = null;
   private frameText = "";
+  private axesKey = "";
   private theme: CanvasTheme = { border: "#999", text: "#444" };
 
   constructor(model: AnyModel<FitTraits<P>>, el: HTMLElement, spec: FitSpec<P>) {
@@ -149,6 +151,7 @@ export class FitView<P extends FitPlotBase> {
     this.panel.setRanges(model.get("ranges"));
     this.panel.setFixed(model.get("fixed"));
     this.fitButton.disabled = Boolean(model.get("fitting"));
+    this.showCompiling();
     this.layout();
     this.shell.start();
     this.params.request({ values: [], fetch: true }); // Python's parameters win over this view's state
@@ -187,6 +190,7 @@ export class FitView<P extends FitPlotBase> {
     shell.onModel("ranges", () => this.panel.setRanges(this.model.get("ranges")));
     shell.onModel("fixed", () => this.panel.setFixed(this.model.get("fixed")));
     shell.onModel("fitting", () => (this.fitButton.disabled = Boolean(this.model.get("fitting"))));
+    shell.onModel("compiling", () => this.showCompiling());
     shell.onModel("fit_report", () => this.showReadout());
     shell.onModel("_plot", () => this.layout());
     shell.addCleanup(observeWidth(shell.el, () => this.layout()));
@@ -201,13 +205,25 @@ export class FitView<P extends FitPlotBase> {
         figure: this.figure,
         scales: () => this.scales(),
         ranges: () => [this.range(xName), this.range(yName)],
-        onMove: (x, y) => this.moved(pairs([ix, x], [iy, y]), null),
+        onMove: (x, y) =>
+          this.moved(
+            [
+              [ix, x],
+              [iy, y],
+            ],
+            null,
+          ),
         doc: this.shell.doc,
       });
       handle.element.dataset.params = `${xName},${yName}`;
       this.handleLayer.append(handle.layer);
       this.handles.push({ handle, ix, iy });
     }
+  }
+
+  /** While the Fit kernel compiles (after construction) the button says so; pressed, the Fit waits for it. */
+  private showCompiling(): void {
+    this.fitButton.textContent = this.model.get("compiling") ? "Fit (compiling…)" : "Fit";
   }
 
   private range(name: string): [number, number] {
@@ -280,7 +296,7 @@ export class FitView<P extends FitPlotBase> {
     data.values = JSON.stringify(Array.from(shown.values));
     data.loss = String(shown.loss);
     data.shownSeq = String(seq);
-    this.panel.show(this.values, shown.gradient, activeSlider(this.panel, this.shell.doc), shown.loss);
+    this.panel.show(this.values, shown.gradient, this.panel.activeSlider(this.shell.doc), shown.loss);
     this.placeHandles();
     this.showReadout();
     this.shell.invalidate("curve");
@@ -292,7 +308,7 @@ export class FitView<P extends FitPlotBase> {
     const plot = this.plot();
     const note = plot && this.spec.note ? this.spec.note(plot, this.names) : "";
     if (note) parts.push(note);
-    this.readout.replaceChildren(...parts.map((text) => htmlElement("span", {}, text, this.shell.doc)));
+    showTexts(this.readout, parts, this.shell.doc);
   }
 
   private placeHandles(): void {
@@ -352,12 +368,17 @@ export class FitView<P extends FitPlotBase> {
   private paintCurve(plot: P): void {
     const figureHeight = Number.parseFloat(this.figure.style.height) || 0;
     const ctx = this.curveInk.begin({ left: 0, top: 0, width: Number.parseFloat(this.figure.style.width) || 1, height: figureHeight });
-    const group = svgElement("g", {}, this.shell.doc);
     const panels = this.panels();
     const labels = { x: panels.length ? "" : this.model.get("x_label"), y: this.model.get("y_label") };
-    drawAxes(group, this.scales(), this.rects.main, labels);
-    const groups = [group];
     const shown = this.shown;
+    const yRanges = panels.map((panel) => (shown ? panel.yRange(plot, shown) : null));
+    // The axes are SVG: rebuilt only when they change, not per reply (each rebuild costs style and layout).
+    const axesKey = JSON.stringify([this.rects, labels, plot.x_range, plot.y_range, panels.map((p) => p.label), yRanges]);
+    const redrawAxes = axesKey !== this.axesKey;
+    this.axesKey = axesKey;
+    const group = svgElement("g", {}, this.shell.doc);
+    if (redrawAxes) drawAxes(group, this.scales(), this.rects.main, labels);
+    const groups = [group];
     if (ctx && shown)
       drawCurve(ctx, this.scales(), plot, shown.curve, {
         color: resolveColor(this.shell.root, "--jp-brand-color1", "#1976d2"),
@@ -366,25 +387,17 @@ export class FitView<P extends FitPlotBase> {
       });
     panels.forEach((panel, k) => {
       const rect = this.rects.lower[k]!;
-      const yRange = shown ? panel.yRange(plot, shown) : null;
+      const yRange = yRanges[k] ?? null;
       const scales = plotScales(plot.x_range, yRange ?? [-1, 1], rect);
-      const axis = svgElement("g", {}, this.shell.doc);
-      drawAxes(axis, scales, rect, { x: k === panels.length - 1 ? this.model.get("x_label") : "", y: panel.label });
-      groups.push(axis);
+      if (redrawAxes) {
+        const axis = svgElement("g", {}, this.shell.doc);
+        drawAxes(axis, scales, rect, { x: k === panels.length - 1 ? this.model.get("x_label") : "", y: panel.label });
+        groups.push(axis);
+      }
       if (ctx && shown && yRange) panel.draw(ctx, scales, plot, shown, this.theme);
     });
-    this.axes.replaceChildren(...groups);
+    if (redrawAxes) this.axes.replaceChildren(...groups);
   }
 }
 
 export { drawCurve, sensitivityPanel };
-
-/** Changes as (parameter index, value) pairs. */
-function pairs(...changes: [number, number][]): [number, number][] {
-  return changes;
-}
-
-/** The slider being dragged (keyboard focus follows the pointer): a reply must not move it under the user. */
-function activeSlider(panel: ParamPanel, doc: Document): HTMLInputElement | null {
-  return panel.rows.find((row) => row.slider.input === doc.activeElement)?.slider.input ?? null;
-}

@@ -11,14 +11,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
+import jax
 import numpy as np
 import traitlets
 
 from ._arrays import pack_arrays
 from ._base import JaxWidget, Reply, RequestError
 from ._base import handles as request_handler  # the trait `handles` is the plot's drag handles
+from ._fit_run import (
+    FitResult,
+    compile_in_background,
+    fit_message,
+    fit_report,
+    run_fit,
+)
 from ._fit_surface import SurfaceLinks
 from ._worker import NewestJobWorker
 from .kernels import FunctionError, explain_exception
@@ -29,28 +37,9 @@ from .kernels.fit import (
     TreeCurve,
     TreeLoss,
     make_fit_kernels,
-    scipy_bfgs,
     warm_up,
+    warm_up_fit,
 )
-
-
-class ScipyFit(NamedTuple):
-    """scipy.optimize.minimize(method="BFGS") from the same start, with JAX's exact gradient."""
-
-    params: Any
-    loss: float
-    iterations: int
-
-
-class FitResult(NamedTuple):
-    """A Fit: the best parameters, their loss, BFGS's iterations and every iterate (row 0 the start)."""
-
-    params: Any
-    loss: float
-    iterations: int
-    path: np.ndarray  # (iterations + 1, P), columns in ``parameter_names`` order
-    losses: np.ndarray  # (iterations + 1,)
-    scipy: ScipyFit | None
 
 
 class FitWidget(JaxWidget):
@@ -66,6 +55,7 @@ class FitWidget(JaxWidget):
     fixed = traitlets.List(traitlets.Unicode(), help="Parameters a Fit leaves as they are.").tag(sync=True)
     handles = traitlets.Dict(help="Handles on the plot: {label: (x parameter, y parameter)}.").tag(sync=True)
     fitting = traitlets.Bool(False, read_only=True, help="A Fit is running.").tag(sync=True)
+    compiling = traitlets.Bool(True, read_only=True, help="The Fit kernel is compiling.").tag(sync=True)
     fit_report = traitlets.Dict(read_only=True, help="Iterations and final loss of each optimizer.").tag(
         sync=True
     )
@@ -91,14 +81,14 @@ class FitWidget(JaxWidget):
     ) -> None:
         """Compile the kernels at ``params`` (errors explained), then set the traits (validated)."""
         self._layout = ParamLayout.of(params)
-        self._data, self._points, self._description = data, np.asarray(points, np.float32), description
-        self._curve_points = curve_points  # points[:curve_points] draw the curve; the rest are data points
-        self._kernels: FitKernels = make_fit_kernels(self._layout, loss, curve)
+        # On the device once: a drag's call copies only the parameter vector.
+        self._data, self._points, self._description = data, jax.device_put(np.float32(points)), description
+        self._kernels: FitKernels = make_fit_kernels(self._layout, loss, curve, curve_points=curve_points)
         self._tree_loss = loss
         self._fit_worker: NewestJobWorker[tuple[np.ndarray, np.ndarray]] = NewestJobWorker(
             "fit", self._fit_job
         )
-        self._links = SurfaceLinks(self._layout.names, lambda: self._theta, self._move_to)
+        self._links = SurfaceLinks(self._layout.names, lambda: self._theta, self._move_to, self._layout.tree)
         self._quiet = False
         theta = self._layout.vector(params)
         try:
@@ -115,6 +105,10 @@ class FitWidget(JaxWidget):
         self.fixed = list(fixed)
         self.handles = {label: list(pair) for label, pair in (handles or {}).items()}
         self.params = params  # evaluates (observer)
+        self._fit_compiled = compile_in_background(  # the first picture does not wait for it
+            lambda: warm_up_fit(self._kernels, theta, data, self._points),
+            lambda: self.set_trait("compiling", False),
+        )
 
     # ---- validation -----------------------------------------------------------------------------
 
@@ -195,7 +189,7 @@ class FitWidget(JaxWidget):
             values=theta,
             gradient=gradient,
             curve=evaluation.curve,
-            sensitivities=np.asarray(evaluation.sensitivities)[:, : self._curve_points],
+            sensitivities=evaluation.sensitivities,
         )
         return value, gradient, ({"loss": value, **records}, buffers)
 
@@ -257,7 +251,9 @@ class FitWidget(JaxWidget):
         self.set_trait("fitting", False)
 
     def wait_for_fit(self, timeout: float = 30.0) -> bool:
-        """Block until a Fit the page started has finished (for tests and scripts)."""
+        """Block until the Fit kernel is compiled and a Fit the page started has finished (for tests and
+        scripts)."""
+        self._fit_compiled.exception(timeout)
         return self._fit_worker.wait_idle(timeout)
 
     def _free_mask(self) -> np.ndarray:
@@ -281,15 +277,9 @@ class FitWidget(JaxWidget):
     def _compute_fit(
         self, start: np.ndarray, free: np.ndarray, compare_scipy: bool
     ) -> tuple[FitPath, FitResult]:
-        path = self._kernels.fit(start, free, self._data, self._points)
-        steps = int(path.steps)
-        thetas, losses = np.asarray(path.thetas)[: steps + 1], np.asarray(path.losses)[: steps + 1]
-        scipy_fit = None
-        if compare_scipy and free.any():
-            theta, value, iterations = scipy_bfgs(self._kernels.value_and_grad, start, free, self._data)
-            scipy_fit = ScipyFit(self._layout.tree(theta), value, iterations)
-        best = self._layout.tree(thetas[-1])
-        return path, FitResult(best, float(losses[-1]), steps, thetas, losses, scipy_fit)
+        self._fit_compiled.result()  # pressed early: waits for the compile (its error, if any, raises)
+        problem = (self._data, self._points)
+        return run_fit(self._kernels, self._layout, problem, start, free, compare_scipy)
 
     def _publish_fit(self, path: FitPath, result: FitResult) -> None:
         """Set the traits to the Fit's end and push its path to every view (which animates it)."""
@@ -301,31 +291,19 @@ class FitWidget(JaxWidget):
         finally:
             self._quiet = False
         self._show(theta, value, gradient)
-        report = {"bfgs": {"iterations": result.iterations, "loss": result.loss}}
-        if result.scipy is not None:
-            report["scipy"] = {"iterations": result.scipy.iterations, "loss": result.scipy.loss}
-        self.set_trait("fit_report", report)
+        self.set_trait("fit_report", fit_report(result))
         self.set_trait("fit_path", result.path)
         self.set_trait("fit_result", result)
         self.set_trait("fitting", False)
-        shown = result.iterations + 1  # sliced as numpy arrays: slicing a jax.Array compiles per length
-        records, buffers = pack_arrays(
-            thetas=result.path,
-            losses=result.losses,
-            curves=np.asarray(path.curves)[:shown],  # with the model at the drawn data points: residuals
-        )
-        offset = len(buffers)
-        for record in final.values():
-            if isinstance(record, dict):
-                record["buffer"] += offset
-        self._push("fit", {**records, "final": final}, [*buffers, *final_buffers])
+        self._push("fit", *fit_message(path, result, (final, final_buffers)))
 
     # ---- linked loss surfaces --------------------------------------------------------------------
 
     def loss_surface(self, axes: tuple[str, str], *, resolution: int = 80, **kwargs: Any) -> Any:
-        """A LossSurface of the loss over two parameters (the others as they are now), its probe linked both
-        ways to ``params``: drag the probe and the curve moves; move the parameters or Fit and the probe
-        follows (along the Fit's path). The view spans the two parameters' slider ranges."""
+        """A LossSurface of the loss over two parameters, its probe linked both ways to ``params``: drag the
+        probe and the curve moves; move the parameters or Fit and the probe follows (along the Fit's path).
+        The other parameters are held at their current values, and the surface is redrawn when they move.
+        The view spans the two parameters' slider ranges."""
         if len(axes) != 2 or isinstance(axes, str):
             raise ValueError(f"axes must name two parameters, got {axes!r}")
         self._check_names(list(axes), "axes", ValueError)

@@ -16,13 +16,19 @@ MAX_WALK_STEPS = 50  # a long path is walked in at most this many steps (2 s)
 
 
 class SurfaceLinks:
-    """The fit's side of its linked surfaces: ``theta()`` reads its parameter vector, ``move`` sets it."""
+    """The fit's side of its linked surfaces: ``theta()`` reads its parameter vector, ``move`` sets it,
+    ``tree`` makes the parameter pytree of a vector."""
 
     def __init__(
-        self, names: tuple[str, ...], theta: Callable[[], np.ndarray], move: Callable[[np.ndarray], None]
+        self,
+        names: tuple[str, ...],
+        theta: Callable[[], np.ndarray],
+        move: Callable[[np.ndarray], None],
+        tree: Callable[[np.ndarray], Any],
     ) -> None:
-        self._names, self._theta, self._move = names, theta, move
+        self._names, self._theta, self._move, self._tree = names, theta, move, tree
         self._surfaces: list[tuple[Any, tuple[int, int]]] = []
+        self._held: list[np.ndarray] = []  # per surface: the other parameters its grid was drawn at
         self._following = threading.local()  # set while this side moves a probe (per thread)
 
     def add(
@@ -48,6 +54,7 @@ class SurfaceLinks:
             **kwargs,
         )
         self._surfaces.append((surface, (i, j)))
+        self._held.append(np.delete(theta, [i, j]))
 
         def probe_moved(change: Any) -> None:
             if getattr(self._following, "active", False):
@@ -60,10 +67,15 @@ class SurfaceLinks:
         return surface
 
     def follow(self, theta: np.ndarray) -> None:
-        """Move every linked probe to ``theta``'s two parameters."""
+        """Move every linked probe to ``theta``'s two parameters, and redraw a surface whose other
+        parameters changed (their values are array arguments: nothing recompiles)."""
         self._following.active = True
         try:
-            for surface, (i, j) in self._surfaces:
+            for k, (surface, (i, j)) in enumerate(self._surfaces):
+                others = np.delete(theta, [i, j])
+                if not np.array_equal(others, self._held[k]):
+                    self._held[k] = others
+                    surface.hold(self._tree(theta))
                 probe = (float(theta[i]), float(theta[j]))
                 if tuple(np.float32(v) for v in surface.probe) != tuple(np.float32(v) for v in probe):
                     surface.probe = probe

@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import traitlets
 
@@ -150,6 +152,28 @@ class PlaneWidget(JaxWidget):
         if _grid_seconds(kernels, xs) > _SLOW_GRID_SECONDS:
             kernels = self._compile_slow_path(kernels, xs)
         return kernels
+
+    def hold(self, params: Any) -> None:
+        """Redraw with the leaves off the two axes at ``params``' values (a ``params=`` surface only).
+
+        They are array arguments of the compiled kernels, so nothing recompiles; the grid is recomputed off
+        the drag path (newest wins)."""
+        kernels = self._kernels
+        if kernels is None or self._params is None:
+            raise ValueError("hold needs a surface made with params= and axes=")
+        leaves, treedef = jax.tree_util.tree_flatten(params)
+        expected: Any = jax.tree_util.tree_structure(self._params)
+        if treedef != expected:
+            raise ValueError(f"params must have the structure of the surface's params, got {treedef}")
+        fixed = jax.device_put(
+            [_like(value, old) for value, old in zip(leaves, kernels.sliced.params, strict=True)]
+        )
+        self._kernels = kernels._replace(sliced=kernels.sliced._replace(params=fixed))
+        self._request_surface()
+        self._on_hold()
+
+    def _on_hold(self) -> None:
+        """What a widget redraws besides the surface once ``hold`` changed the fixed leaves."""
 
     def _compile_extra(self, sliced: SlicedFunction) -> Any:
         """The widget's own kernel for ``sliced``, compiled now (its first call), not on the first drag."""
@@ -304,6 +328,13 @@ class PlaneWidget(JaxWidget):
         (x0, x1), (y0, y1) = self.x_range, self.y_range
         function = self._kernels.sliced.description if self._kernels else "f"
         return f"{type(self).__name__} of {function} over x in [{x0:g}, {x1:g}], y in [{y0:g}, {y1:g}]"
+
+
+def _like(value: Any, old: jax.Array) -> jax.Array:
+    """``value`` as an array of ``old``'s dtype and weak type: the compiled kernels' cache key stays."""
+    if old.weak_type:  # from a Python number: an array of a Python number is weak again
+        return jnp.asarray(np.asarray(value, old.dtype).item())
+    return jnp.asarray(value, old.dtype)
 
 
 def _grid_seconds(kernels: PlaneKernels, xs: np.ndarray) -> float:

@@ -90,6 +90,9 @@ class LossSurface(PlaneWidget):
         np.asarray(probe(sliced.params, np.zeros(2, np.float32)))
         return probe
 
+    def _on_hold(self) -> None:
+        self._send_probe()  # the value at the probe changed with the fixed leaves
+
     @traitlets.observe("f")
     def _on_f(self, change: Any) -> None:
         self._send_probe()

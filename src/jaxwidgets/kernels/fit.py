@@ -69,7 +69,7 @@ class Evaluation(NamedTuple):
     loss: jax.Array  # ()
     gradient: jax.Array  # (P,)
     curve: jax.Array  # (N,) at the drawing points
-    sensitivities: jax.Array  # (P, N): d curve / d theta_i at the drawing points
+    sensitivities: jax.Array  # (P, C): d curve / d theta_i at the curve's C drawing points
 
 
 class FitPath(NamedTuple):
@@ -90,9 +90,14 @@ class FitKernels(NamedTuple):
 
 
 def make_fit_kernels(
-    layout: ParamLayout, loss: TreeLoss, curve: TreeCurve, max_steps: int = 100
+    layout: ParamLayout,
+    loss: TreeLoss,
+    curve: TreeCurve,
+    max_steps: int = 100,
+    curve_points: int | None = None,
 ) -> FitKernels:
     """Kernels for ``loss(params, data)`` and ``curve(params, points)`` over the parameter vector.
+    Sensitivities are taken at the first ``curve_points`` points only (all by default): the drawn curve.
 
     >>> layout = ParamLayout.of({"m": 0.0})
     >>> squares = lambda p, y: jnp.sum((y - p["m"]) ** 2)
@@ -115,7 +120,8 @@ def make_fit_kernels(
 
     def evaluate(theta: jax.Array, data: Any, points: jax.Array) -> Evaluation:
         value, gradient = value_and_grad(theta, data)
-        sensitivities = jax.vmap(jax.grad(at_one_point), in_axes=(None, 0))(theta, points)
+        drawn = points[:curve_points]  # a static slice: the curve, not the data points after it
+        sensitivities = jax.vmap(jax.grad(at_one_point), in_axes=(None, 0))(theta, drawn)
         return Evaluation(value, gradient, curve_of(theta, points), sensitivities.T)
 
     def fit(start: jax.Array, free: jax.Array, data: Any, points: jax.Array) -> FitPath:
@@ -165,13 +171,17 @@ def _bfgs_path(
     return FitPath(thetas, losses, curves, steps)
 
 
-def warm_up(kernels: FitKernels, theta: np.ndarray, data: Any, points: np.ndarray) -> Evaluation:
-    """Compile every kernel now (their first calls), so the first drag and the first Fit compile nothing."""
+def warm_up(kernels: FitKernels, theta: np.ndarray, data: Any, points: Any) -> Evaluation:
+    """Compile the drag path's kernels now (their first calls), so the first drag compiles nothing."""
     evaluation = kernels.evaluate(theta, data, points)
     np.asarray(evaluation.loss)  # waits for the result
     np.asarray(kernels.value_and_grad(theta, data)[0])
-    np.asarray(kernels.fit(theta, np.ones(theta.shape, bool), data, points).steps)
     return evaluation
+
+
+def warm_up_fit(kernels: FitKernels, theta: np.ndarray, data: Any, points: Any) -> None:
+    """Compile the Fit kernel now (its first call), so the first Fit compiles nothing."""
+    np.asarray(kernels.fit(theta, np.ones(theta.shape, bool), data, points).steps)
 
 
 def scipy_bfgs(
