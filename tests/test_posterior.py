@@ -122,8 +122,11 @@ def test_warmup_steps_stream_as_warmup_messages_and_never_enter_the_draws(post):
     warmups = page.of_type("warmup")
     firsts = [content["iteration"] for content, _ in warmups]
     lengths = [content["draws"]["shape"][1] for content, _ in warmups]
-    # Every warm-up step once, in order, and nothing after warm-up.
-    assert firsts == list(np.cumsum([0, *lengths[:-1]])) and sum(lengths) == post.num_warmup
+    # Every warm-up step once, in order, and nothing after warm-up: the fixture's chains are adapted, so a
+    # restart warms up for the last 50 steps of the schedule (restart_warmup's default).
+    short = 50
+    start = post.num_warmup - short
+    assert firsts == list(start + np.cumsum([0, *lengths[:-1]])) and sum(lengths) == short
     assert all(content["draws"]["shape"][0] == post.num_chains for content, _ in warmups)
     first_draws = next(i for i, (content, _) in enumerate(page.replies) if content["type"] == "draws")
     last_warmup = max(i for i, (content, _) in enumerate(page.replies) if content["type"] == "warmup")
