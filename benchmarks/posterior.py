@@ -1,13 +1,18 @@
-"""Posterior streaming against a plain NumPyro ``MCMC.run`` of the same model and draw count, in one process.
+"""Posterior streaming against plain NumPyro ``MCMC.run`` with each of its chain methods, in one run.
 
-    python benchmarks/posterior.py [--points 20000] [--chains 2] [--warmup 300] [--samples 500]
+    python benchmarks/posterior.py [--models seed cheap] [--chains 2] [--warmup 300] [--samples 500]
 
-The model is the double Gaussian fitted to 20,000 points in examples/posterior.ipynb (naive priors). Reported:
-the plain run's wall time (its first call, which compiles, and a second call), and for the widget:
-construction (tracing, initial point), compile, the time from the start of sampling to the first post-warm-up
-draws and to the last, and the streaming overhead = widget total (construct + compile + sampling) / plain
-second call - 1. Both totals include a compile (``MCMC.run`` compiles on every call), so the two compare like
-for like.
+Every measurement runs in a fresh process of its own, one after the other: "parallel" needs
+``XLA_FLAGS=--xla_force_host_platform_device_count=N`` set before JAX is imported, and the others must not see
+that flag. Models: "seed", the double Gaussian fitted to 20,000 points in examples/posterior.ipynb (naive
+priors), and "cheap", a straight line through 50 points, where the per-chunk overheads show.
+
+Reported per model: each plain method's first call and second call (``MCMC.run`` compiles on every call, so
+both include a compile); for the widget (default threads, and one thread): construction, compile, the first
+warm-up steps sent and the first posterior draws after compilation, the total (construct + compile +
+sampling), its ratio to the fastest plain second call (goal <= 1.10), and the time from a control change
+(``yerr`` or ``prior_scale``, via ``set_control`` as the slider's handler calls it) to the first draws of the
+new run (goal <= 3 s).
 """
 
 from __future__ import annotations
@@ -15,127 +20,177 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import pathlib
+import subprocess
+import sys
 import time
+from typing import Any
 
-import jax
-import jax.numpy as jnp
-import numpy as np
-import numpyro
-import numpyro.distributions as dist
-from numpyro.infer import MCMC, NUTS
-
-import jaxwidgets
+METHODS = ("vectorized", "sequential", "parallel")
+CONTROLS = {"seed": ("yerr", (0.05, 1.0), 0.3, 0.4), "cheap": ("prior_scale", (0.1, 10.0), 2.0, 1.0)}
 
 
-def double_gaussian(p, x):
-    a0, x0, s0, a1, x1, s1 = p
-    return a0 * jnp.exp(-0.5 * (x - x0) ** 2 / s0**2) + a1 * jnp.exp(-0.5 * (x - x1) ** 2 / s1**2)
+def seed_model(x: Any, y: Any, yerr: Any) -> None:
+    import jax.numpy as jnp
+    import numpyro
+    import numpyro.distributions as dist
 
-
-def model(x, y, yerr):
     amp = numpyro.sample("amp", dist.Uniform(1, 3), sample_shape=(2,))
     mean = numpyro.sample("x", dist.Uniform(-4, 4), sample_shape=(2,))
     sigma = numpyro.sample("sigma", dist.Uniform(0.5, 1.5), sample_shape=(2,))
-    curve = double_gaussian([amp[0], mean[0], sigma[0], amp[1], mean[1], sigma[1]], x)
+    curve = amp[0] * jnp.exp(-0.5 * (x - mean[0]) ** 2 / sigma[0] ** 2) + amp[1] * jnp.exp(
+        -0.5 * (x - mean[1]) ** 2 / sigma[1] ** 2
+    )
     numpyro.sample("obs", dist.Normal(curve, yerr), obs=y)
 
 
-def data(points: int) -> tuple[np.ndarray, np.ndarray]:
+def cheap_model(x: Any, y: Any, prior_scale: Any) -> None:
+    import numpyro
+    import numpyro.distributions as dist
+
+    slope = numpyro.sample("slope", dist.Normal(0.0, prior_scale))
+    intercept = numpyro.sample("intercept", dist.Normal(0.0, prior_scale))
+    numpyro.sample("obs", dist.Normal(slope * x + intercept, 0.3), obs=y)
+
+
+def problem(name: str) -> tuple[Any, tuple[Any, ...]]:
+    """The model and its arguments."""
+    import numpy as np
+
     rng = np.random.default_rng(0)
-    x = rng.uniform(-3, 3, points).astype(np.float32)
-    y = double_gaussian([2.0, -0.5, 0.6, 1.5, 0.6, 0.9], x) + rng.normal(0, 0.3, points)
-    return x, np.asarray(y, np.float32)
+    if name == "cheap":
+        x = np.linspace(-1, 1, 50).astype(np.float32)
+        return cheap_model, (x, np.asarray(1.5 * x - 0.5 + rng.normal(0, 0.3, 50), np.float32), 2.0)
+    x = rng.uniform(-3, 3, 20_000).astype(np.float32)
+    curve = 2.0 * np.exp(-0.5 * (x + 0.5) ** 2 / 0.36) + 1.5 * np.exp(-0.5 * (x - 0.6) ** 2 / 0.81)
+    return seed_model, (x, np.asarray(curve + rng.normal(0, 0.3, x.size), np.float32), 0.3)
 
 
-def plain_run(args: tuple, chains: int, warmup: int, samples: int) -> float:
-    mcmc = MCMC(
-        NUTS(model),
-        num_warmup=warmup,
-        num_samples=samples,
-        num_chains=chains,
-        chain_method="vectorized",
-        progress_bar=False,
-    )
+def plain(method: str, model_name: str, chains: int, warmup: int, samples: int) -> dict[str, float]:
+    """In a worker process: ``MCMC.run`` twice with ``method``; the second call's draws' checksum."""
+    import jax
+    from numpyro.infer import MCMC, NUTS
+
+    model, args = problem(model_name)
+    times = []
+    for _ in range(2):
+        mcmc = MCMC(
+            NUTS(model),
+            num_warmup=warmup,
+            num_samples=samples,
+            num_chains=chains,
+            chain_method=method,
+            progress_bar=False,
+        )
+        started = time.perf_counter()
+        mcmc.run(jax.random.PRNGKey(0), *args)
+        jax.block_until_ready(mcmc.get_samples())
+        times.append(time.perf_counter() - started)
+    return {"first_s": times[0], "second_s": times[1], "devices": jax.local_device_count()}
+
+
+def widget(parallel: int | None, model_name: str, chains: int, warmup: int, samples: int) -> dict[str, float]:
+    """In a worker process: the widget's run, then a control change, timed by the messages it sends."""
+    import jaxwidgets
+
+    model, args = problem(model_name)
+    control, bounds, _, changed = CONTROLS[model_name]
     started = time.perf_counter()
-    mcmc.run(jax.random.PRNGKey(0), *args)
-    jax.block_until_ready(mcmc.get_samples())
-    return time.perf_counter() - started
-
-
-def widget_run(args: tuple, chains: int, warmup: int, samples: int) -> dict[str, float]:
-    started = time.perf_counter()
-    post = jaxwidgets.Posterior(model, *args, num_chains=chains, num_warmup=warmup, num_samples=samples)
+    post = jaxwidgets.Posterior(
+        model, *args, num_chains=chains, num_warmup=warmup, num_samples=samples, parallel=parallel,
+        controls={control: bounds},
+    )  # fmt: skip
     constructed = time.perf_counter()
-    sent: dict[str, float] = {}  # message type -> when the first one went to the page
+    sent: dict[tuple[str, int], float] = {}  # (message type, run) -> when the first one went to the page
     send = post.send
 
     def timed_send(content: dict, buffers: list | None = None) -> None:
-        sent.setdefault(content.get("type", ""), time.perf_counter())
+        sent.setdefault((content.get("type", ""), content.get("run", 0)), time.perf_counter())
         send(content, buffers)
 
     post.send = timed_send  # type: ignore[method-assign]
     while post.status == "compiling":
         time.sleep(0.001)
     compiled = time.perf_counter()
-    while post.status == "warmup":
-        time.sleep(0.001)
-    first_draws = time.perf_counter()
     post.wait()
     done = time.perf_counter()
+    changed_at = time.perf_counter()
+    post.set_control(control, changed)
+    post.wait()
     post.close()
     return {
         "construct_s": constructed - started,
         "compile_s": compiled - constructed,
-        "first_warmup_draws_after_compile_s": sent.get("warmup", math.nan) - compiled,
-        "first_draws_after_compile_s": first_draws - compiled,
+        "first_warmup_steps_after_compile_s": sent.get(("warmup", 0), math.nan) - compiled,
+        "first_draws_after_compile_s": sent.get(("draws", 0), math.nan) - compiled,
         "sampling_s": done - compiled,
+        "total_s": done - started,
+        "control_to_first_new_draws_s": sent.get(("draws", 1), math.nan) - changed_at,
+        "threads": post._chains.pool.threads,
     }
+
+
+def measure(kind: str, model_name: str, options: argparse.Namespace) -> dict[str, Any]:
+    """Run one measurement in a fresh process (with XLA's host devices for "parallel")."""
+    env = dict(os.environ)
+    if kind == "parallel":
+        env["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={options.chains}"
+    else:
+        env.pop("XLA_FLAGS", None)
+    counts = [f"--chains={options.chains}", f"--warmup={options.warmup}", f"--samples={options.samples}"]
+    command = [sys.executable, __file__, "--worker", kind, "--models", model_name, *counts]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if result.returncode:
+        raise RuntimeError(f"{kind} on {model_name} failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def report(model_name: str, results: dict[str, dict[str, Any]], options: argparse.Namespace) -> None:
+    fastest = min(METHODS, key=lambda method: results[method]["second_s"])
+    counts = f"{options.chains} chains, {options.warmup} warm-up + {options.samples} draws each"
+    print(f"\nmodel {model_name}: {counts}")
+    for method in METHODS:
+        first, second = results[method]["first_s"], results[method]["second_s"]
+        print(f"  plain MCMC.run {method:<11} first call {first:7.2f} s   second call {second:7.2f} s")
+    for kind in ("widget", "widget-1"):
+        w = results[kind]
+        ratio = w["total_s"] / results[fastest]["second_s"]
+        print(
+            f"  Posterior, {w['threads']} thread(s): construct {w['construct_s']:.2f} s, compile "
+            f"{w['compile_s']:.2f} s, total {w['total_s']:.2f} s = {ratio:.2f} x {fastest} (goal <= 1.10)"
+        )
+        print(
+            f"    after compiling: first warm-up steps sent {w['first_warmup_steps_after_compile_s']:.2f} s, "
+            f"first posterior draws {w['first_draws_after_compile_s']:.2f} s; control change to first new "
+            f"draws {w['control_to_first_new_draws_s']:.2f} s (goal <= 3 s)"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--points", type=int, default=20_000)
+    parser.add_argument("--models", nargs="+", default=["seed", "cheap"], choices=["seed", "cheap"])
     parser.add_argument("--chains", type=int, default=2)
     parser.add_argument("--warmup", type=int, default=300)
     parser.add_argument("--samples", type=int, default=500)
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
     options = parser.parse_args()
-    x, y = data(options.points)
-    args = (x, y, 0.3)
     counts = (options.chains, options.warmup, options.samples)
-    plain_first = plain_run(args, *counts)
-    plain_second = plain_run(args, *counts)
-    widget = widget_run(args, *counts)
-    total = widget["construct_s"] + widget["compile_s"] + widget["sampling_s"]
-    overhead = total / plain_second - 1
-    results = {
-        "plain_first_s": plain_first,
-        "plain_second_s": plain_second,
-        **widget,
-        "streaming_overhead": overhead,
-        "options": vars(options),
-    }
-    print(
-        f"model: seed 001 double Gaussian, {options.points} points, {options.chains} chains, "
-        f"{options.warmup} warm-up + {options.samples} draws each"
-    )
-    print(f"plain MCMC.run            first call {plain_first:7.2f} s   second call {plain_second:7.2f} s")
-    construct, compile_s = widget["construct_s"], widget["compile_s"]
-    print(f"jaxwidgets.Posterior      construct {construct:.2f} s, compile {compile_s:.2f} s")
-    print(
-        f"  first draws sent        {widget['first_warmup_draws_after_compile_s']:7.2f} s after compilation "
-        "(warm-up draws, shown faded while warm-up lasts)"
-    )
-    print(
-        f"  first posterior draws   {widget['first_draws_after_compile_s']:7.2f} s after compilation "
-        "(the end of warm-up)"
-    )
-    print(f"  all draws               {widget['sampling_s']:7.2f} s after compilation")
-    print(f"  total with compile      {total:7.2f} s")
-    print(f"streaming overhead        {100 * overhead:+.1f} % against the plain second call (goal < 10 %)")
+    if options.worker:  # one measurement, in this fresh process
+        kind, model_name = options.worker, options.models[0]
+        if kind in METHODS:
+            print(json.dumps(plain(kind, model_name, *counts)))
+        else:
+            print(json.dumps(widget(1 if kind == "widget-1" else None, model_name, *counts)))
+        return
+    everything: dict[str, Any] = {"options": vars(options), "cores": os.cpu_count()}
+    for model_name in options.models:
+        results = {kind: measure(kind, model_name, options) for kind in (*METHODS, "widget", "widget-1")}
+        everything[model_name] = results
+        report(model_name, results, options)
     out = pathlib.Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
-    (out / f"posterior-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(json.dumps(results, indent=2))
+    (out / f"posterior-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(json.dumps(everything, indent=2))
 
 
 if __name__ == "__main__":

@@ -122,8 +122,11 @@ def test_warmup_steps_stream_as_warmup_messages_and_never_enter_the_draws(post):
     warmups = page.of_type("warmup")
     firsts = [content["iteration"] for content, _ in warmups]
     lengths = [content["draws"]["shape"][1] for content, _ in warmups]
-    # Every warm-up step once, in order, and nothing after warm-up.
-    assert firsts == list(np.cumsum([0, *lengths[:-1]])) and sum(lengths) == post.num_warmup
+    # Every warm-up step once, in order, and nothing after warm-up: the fixture's chains are adapted, so a
+    # restart warms up for the last 50 steps of the schedule (restart_warmup's default).
+    short = 50
+    start = post.num_warmup - short
+    assert firsts == list(start + np.cumsum([0, *lengths[:-1]])) and sum(lengths) == short
     assert all(content["draws"]["shape"][0] == post.num_chains for content, _ in warmups)
     first_draws = next(i for i, (content, _) in enumerate(page.replies) if content["type"] == "draws")
     last_warmup = max(i for i, (content, _) in enumerate(page.replies) if content["type"] == "warmup")
@@ -329,3 +332,97 @@ def test_streamed_messages_are_pushes_with_the_client_and_seq_every_view_reads(p
     streamed = [content for content, _ in page.replies if content["type"] in ("reset", "warmup", "draws")]
     assert {content["type"] for content in streamed} == {"reset", "warmup", "draws"}
     assert all(content["client"] == "" and content["seq"] == 0 for content in streamed)
+
+
+def test_a_restart_keeps_the_adapted_step_size_and_mass_matrix_and_reaches_the_new_posterior():
+    widget = Posterior(
+        conjugate,
+        Y,
+        2.0,
+        num_chains=2,
+        num_warmup=300,
+        num_samples=1500,
+        seed=2,
+        controls={"prior_scale": (0.05, 10.0)},
+    )
+    widget.wait()
+    adapted = [chain.adapt_state for chain in widget._chains.state.chains]
+    with count_compiles() as compiles:
+        with widget._request_lock:  # the restart alone, while the widget is idle
+            widget._chains.set_control("prior_scale", 0.2)
+            widget._chains.restart()
+            restarted = widget._chains.state.chains
+        widget.set_control("prior_scale", 0.2)  # the same restart again (nothing stepped), then sampling
+        widget.wait()
+    assert compiles.count == 0
+    for before, chain in zip(adapted, restarted, strict=True):
+        assert int(chain.i) == 300 - 50  # the last 50 steps of the warm-up schedule
+        np.testing.assert_array_equal(chain.adapt_state.step_size, before.step_size)
+        for kept, old in zip(
+            jax.tree.leaves(chain.adapt_state.inverse_mass_matrix),
+            jax.tree.leaves(before.inverse_mass_matrix),
+            strict=True,
+        ):
+            np.testing.assert_array_equal(kept, old)
+            assert not np.allclose(old, 1.0)  # adapted, not the identity a fresh warm-up starts from
+    mean, sd = analytic(0.2)
+    draws = widget.draws["mu"]
+    assert draws.shape == (2, 1500)
+    assert abs(draws.mean() - mean) < 4 * sd / np.sqrt(500) and draws.std() == pytest.approx(sd, rel=0.1)
+    widget.close()
+
+
+def test_a_restart_before_any_warmup_ended_warms_up_in_full():
+    widget = Posterior(conjugate, Y, 2.0, num_chains=1, num_warmup=100, num_samples=10, chunk_length=10)
+    assert not widget._chains.adapted
+    with widget._request_lock:
+        widget._chains.restart()
+        assert int(widget._chains.state.chains[0].i) == 0
+    widget.wait()
+    assert widget._chains.adapted
+    widget.close()
+
+
+def test_chains_on_threads_give_the_draws_of_chains_one_after_the_other():
+    def draws(parallel):
+        widget = Posterior(
+            conjugate,
+            Y,
+            2.0,
+            num_chains=3,
+            num_warmup=50,
+            num_samples=60,
+            seed=4,
+            chunk_length=20,
+            parallel=parallel,
+        )
+        widget.wait()
+        threads, values = widget._chains.pool.threads, widget.draws["mu"]
+        widget.close()
+        return threads, values
+
+    (one, serial), (two, threaded) = draws(1), draws(2)
+    assert (one, two) == (1, 2)
+    np.testing.assert_array_equal(serial, threaded)
+
+
+def test_threaded_chunks_and_restarts_compile_nothing():
+    from jaxwidgets.kernels.chain_pool import ChainPool
+
+    sampler = StreamingSampler(conjugate, (Y, 2.0), {}, num_chains=3, num_warmup=5, chunk_length=5)
+    args = (jnp.asarray(Y), jnp.float32(2.0))
+    state = sampler.init(jax.random.PRNGKey(0), args)
+    steppers, pool = sampler.compile(state), ChainPool(3, 2)
+    with count_compiles() as compiles:
+        for keep in (False, True, False):
+            state, _ = sampler.advance(state, args, steppers, pool)
+            state = sampler.restart(state, (args[0], jnp.float32(0.5)), steppers, keep_adaptation=keep)
+        state, chunk = sampler.advance(state, args, steppers, pool)
+    pool.close()
+    assert compiles.count == 0 and chunk.draws.shape == (5, 3, 1)
+
+
+@pytest.mark.parametrize("parallel", [0, -1, 1.5, True])
+def test_parallel_must_be_a_positive_number_of_threads(parallel):
+    with pytest.raises(ValueError, match="parallel must be"):
+        Posterior(conjugate, Y, 1.0, num_chains=2, num_warmup=10, num_samples=10, parallel=parallel)

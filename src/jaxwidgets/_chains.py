@@ -1,5 +1,6 @@
-"""The chains of a Posterior widget between chunks: the sampler, where the chains are, and the model
-arguments that its controls set. The widget holds its request lock around every call here but ``advance``."""
+"""The chains of a Posterior widget between chunks: the sampler, where the chains are, the threads that step
+them, and the model arguments that its controls set. The widget holds its request lock around every call
+here but ``advance``."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ from typing import Any
 import numpy as np
 
 from ._controls import ControlSpec, control_specs, with_control
+from .kernels.chain_pool import ChainPool
 from .kernels.posterior import Chunk, SamplerState, Steppers, StreamingSampler, as_model_argument, prng_key
 from .kernels.predictive import DensityGrid, make_density_grid
 
 
 class Chains:
     """A model's chains: ``init`` at construction (a bad model fails here, readably), compiled once, then
-    advanced chunk by chunk and restarted for new model arguments.
+    advanced chunk by chunk on ``parallel`` threads (None: one per core) and restarted for new model
+    arguments: a full warm-up until one has ended, then a short one from the adaptation kept.
 
     >>> import numpyro, numpyro.distributions as dist
     >>> def model(scale):
@@ -35,6 +38,7 @@ class Chains:
         controls: Mapping[str, tuple[float, float]],
         seed: int,
         sites: Sequence[str] | None = None,
+        parallel: int | None = None,
         **sampler_options: Any,
     ) -> None:
         self.model = model
@@ -42,8 +46,10 @@ class Chains:
         self.kwargs = {name: as_model_argument(value) for name, value in kwargs.items()}
         self.specs: dict[str, ControlSpec] = control_specs(model, controls, self.args, self.kwargs)
         self.sampler = StreamingSampler(model, self.args, self.kwargs, sites=sites, **sampler_options)
+        self.pool = ChainPool(self.sampler.num_chains, parallel)
         self.state: SamplerState = self.sampler.init(prng_key(seed), self.args)
         self.sites = list(self.sampler.columns(self.state).names)
+        self.adapted = False  # a warm-up has ended: restarts keep its step size and mass matrix
         self._steppers: Steppers | None = None
 
     def density_grid(self) -> DensityGrid | None:
@@ -59,11 +65,21 @@ class Chains:
 
     def advance(self, state: SamplerState, args: tuple[Any, ...]) -> tuple[SamplerState, Chunk]:
         """One chunk from ``state`` (the caller keeps the new state only if it still wants it)."""
-        return self.sampler.advance(state, args, self.compile())
+        return self.sampler.advance(state, args, self.compile(), self.pool)
+
+    def accept(self, state: SamplerState, chunk: Chunk) -> None:
+        """Keep the state a shown chunk ended in."""
+        self.state = state
+        self.adapted = self.adapted or int(chunk.iteration[-1]) + 1 >= self.sampler.num_warmup
 
     def restart(self) -> None:
-        """A fresh warm-up from where the chains are, for the current model arguments."""
-        self.state = self.sampler.restart(self.state, self.args, self.compile())
+        """A new warm-up from where the chains are, for the current model arguments: short once the chains
+        have been adapted, else in full."""
+        self.state = self.sampler.restart(self.state, self.args, self.compile(), keep_adaptation=self.adapted)
+
+    def close(self) -> None:
+        """End the chains' threads."""
+        self.pool.close()
 
     def set_control(self, name: str, value: float) -> None:
         """Set a control's model argument: KeyError for an unknown control, ValueError outside its bounds."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import pathlib
 import threading
 import time
@@ -17,6 +16,7 @@ from ._base import JaxWidget, Reply, RequestError, finite_number, handles
 from ._chains import Chains
 from ._draw_feed import DrawFeed
 from ._draw_log import DrawLog, data_state, group_sites
+from ._site_traits import SitePair, SiteValues
 from ._worker import NewestJobWorker
 from .figures import trace_figure
 from .kernels import FunctionError, explain_exception
@@ -24,32 +24,6 @@ from .kernels.diagnostics import arviz, summary_rows
 from .kernels.predictive import make_curve_kernel
 
 _RUNNING = ("compiling", "warmup", "sampling")
-
-
-class _SitePair(traitlets.Tuple):
-    """Two of the widget's sites (("", "") only before the model is traced)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(traitlets.Unicode(), traitlets.Unicode(), default_value=("", ""), **kwargs)
-
-    def validate(self, obj: Any, value: Any) -> Any:
-        pair: Any = super().validate(obj, value)
-        sites = list(obj.sites)
-        unknown = [name for name in pair if name not in sites]
-        if unknown and not (pair == ("", "") and not sites):
-            raise traitlets.TraitError(f"unknown sites {unknown}; sites are {sites}")
-        return pair
-
-
-class _SiteValues(traitlets.Dict):
-    """Site name -> a finite float, for sites of the widget."""
-
-    def validate(self, obj: Any, value: Any) -> Any:
-        proposed: Any = super().validate(obj, value)
-        values = {name: float(number) for name, number in dict(proposed).items()}
-        if set(values) - set(obj.sites) or not all(map(math.isfinite, values.values())):
-            raise traitlets.TraitError(f"reference needs finite values of sites {obj.sites}, got {values}")
-        return values
 
 
 class _Job(NamedTuple):
@@ -69,12 +43,20 @@ class Posterior(JaxWidget):
     sites : list of str, optional
         The sites to show (default: every site with at most 16 values, deterministic ones included).
     num_chains, num_warmup, num_samples, seed
-        As for ``numpyro.infer.MCMC``; chains are stepped one after the other in one compiled chunk.
+        As for ``numpyro.infer.MCMC``; the draws equal ``MCMC(..., chain_method="sequential")``'s.
+    parallel : int, optional
+        Threads that step the chains at once (default: one per core, at most one per chain; 1: one chain
+        after the other). No XLA flags needed: one chain's chunk is compiled and called from each thread.
+    restart_warmup : int
+        Warm-up steps of a restart (a control change, ``run()`` again) once a warm-up has ended: the chains
+        keep the step size and mass matrix adapted before and tune the step size again (default 50).
+        ``restart_warmup=num_warmup`` gives every restart the full number of steps.
     init_strategy : callable, optional
         As for ``numpyro.infer.NUTS`` (default ``init_to_uniform()``, radius 2 in the unconstrained space).
     controls : dict, optional
         Model arguments the page can change, name -> (min, max): a slider each. ``"y[3]"`` names element 3 of
-        an array argument ``y`` (drag an observed value). A change restarts the chains from where they are.
+        an array argument ``y`` (drag an observed value). A change restarts the chains from where they are,
+        with a short warm-up (``restart_warmup``).
     curve : callable ``curve(draw, x) -> y``, optional
         A posterior predictive curve in data space, drawn for ``num_curves`` recent draws over ``curve_x``;
         ``draw`` maps site names to one draw's values.
@@ -108,13 +90,13 @@ class Posterior(JaxWidget):
     num_warmup = traitlets.Int(read_only=True).tag(sync=True)
     num_samples = traitlets.Int(read_only=True).tag(sync=True)
     sites = traitlets.List(traitlets.Unicode(), read_only=True).tag(sync=True)
-    pair = _SitePair(help="Sites of the pair plot.").tag(sync=True)
+    pair = SitePair(help="Sites of the pair plot.").tag(sync=True)
     summary: traitlets.List[Any] = traitlets.List(
         read_only=True, help="arviz summary rows of the draws so far."
     ).tag(sync=True)
     controls = traitlets.Dict(read_only=True).tag(sync=True)
     title = traitlets.Unicode("").tag(sync=True)
-    reference = _SiteValues(help="Site -> value marked in the pair and trace plots.").tag(sync=True)
+    reference = SiteValues(help="Site -> value marked in the pair and trace plots.").tag(sync=True)
     reference_label = traitlets.Unicode("reference").tag(sync=True)
     _density = traitlets.Dict().tag(sync=True)
     _data = traitlets.Dict().tag(sync=True)
@@ -132,6 +114,8 @@ class Posterior(JaxWidget):
         algorithm: str = "NUTS",
         init_strategy: Callable[..., Any] | None = None,
         chunk_length: int = 50,
+        parallel: int | None = None,
+        restart_warmup: int = 50,
         curve: Callable[[dict[str, Any], Any], Any] | None = None,
         curve_x: Any = None,
         num_curves: int = 30,
@@ -142,7 +126,7 @@ class Posterior(JaxWidget):
         **kwargs: Any,
     ) -> None:
         counts = {"num_chains": num_chains, "num_warmup": num_warmup, "num_samples": num_samples}
-        _check_counts(**counts, chunk_length=chunk_length)
+        _check_counts(**counts, chunk_length=chunk_length, restart_warmup=restart_warmup)
         if not callable(model):
             raise TypeError(f"model must be a NumPyro model function, not {type(model).__name__}")
         super().__init__(title=title)
@@ -156,6 +140,8 @@ class Posterior(JaxWidget):
             num_chains=num_chains,
             num_warmup=num_warmup,
             chunk_length=chunk_length,
+            parallel=parallel,
+            restart_warmup=restart_warmup,
             algorithm=algorithm,
             init_strategy=init_strategy,
         )
@@ -180,7 +166,7 @@ class Posterior(JaxWidget):
     # ---- public API -----------------------------------------------------------------------------
 
     def run(self) -> Posterior:
-        """Start sampling (after the first run: a new run, a fresh warm-up from where the chains are)."""
+        """Start sampling (after the first run: a new run from where the chains are, short warm-up)."""
         with self._request_lock:
             restart, self._started = self._started, True
             self._submit(_Job(restart=restart))
@@ -238,6 +224,7 @@ class Posterior(JaxWidget):
             thread = self._worker.thread
             if thread is not None and thread is not threading.current_thread():
                 thread.join(timeout=30)
+            self._chains.close()
         super().close()
 
     @property
@@ -288,7 +275,7 @@ class Posterior(JaxWidget):
         with self._request_lock:
             if not self._worker.is_current(generation):
                 return False  # a newer run or a stop came while this chunk ran: its draws are not shown
-            self._chains.state = state
+            self._chains.accept(state, chunk)
             if self._feed.show(chunk, self._run, args):
                 self._set_status("sampling")
         return True
@@ -365,7 +352,7 @@ def _check_counts(**counts: int) -> None:
         if (
             isinstance(value, bool)
             or not isinstance(value, int)
-            or value < (0 if name == "num_warmup" else 1)
+            or value < (0 if name in ("num_warmup", "restart_warmup") else 1)
         ):
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
 

@@ -3,7 +3,8 @@
 ``MCMC.run`` recompiles on every call, even with ``post_warmup_state``, so a widget that streams draws in
 chunks drives the NumPyro kernel's own ``sample`` in a jitted ``lax.scan`` of fixed length instead. The
 model arguments are array arguments of that scan: a new prior scale or observed value restarts the chains
-from where they are (a fresh warm-up) without compiling anything.
+from where they are (a fresh warm-up, or a short one that keeps the adapted step size and mass matrix)
+without compiling anything. One chain's chunk is compiled; the chains run at once on the pool's threads.
 
 The sampler is configuration only: ``init``, ``advance`` and ``restart`` take a ``SamplerState`` and return a
 new one (optax style), and which columns a chunk's draws hold is a pure function of the model's site shapes.
@@ -18,9 +19,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from numpyro.infer import HMC, NUTS
+from numpyro.infer.hmc_util import build_adaptation_schedule, dual_averaging
 from numpyro.infer.util import potential_energy
 
 from . import numpyro_threads
+from .chain_pool import ChainPool
 from .function import FunctionError, explain_exception
 
 # Widgets trace models in worker threads while the user's NumPyro code runs: each thread gets its own stack.
@@ -39,16 +42,16 @@ class Chunk(NamedTuple):
 
 
 class SamplerState(NamedTuple):
-    """Every chain's HMC state (batched on axis 0), and the state ``init`` gave them: a restart's fresh
-    warm-up begins from that state's step size and mass matrix."""
+    """Every chain's HMC state (a tuple, one per chain), and the states ``init`` gave them: a restart's
+    fresh warm-up begins from those states' step size and mass matrix."""
 
-    chains: Any
-    start: Any
+    chains: tuple[Any, ...]
+    start: tuple[Any, ...]
 
     @property
     def z(self) -> dict[str, jax.Array]:
         """Where every chain is, in the unconstrained space: site -> (chains, ...)."""
-        return dict(self.chains.z)
+        return {name: jnp.stack([chain.z[name] for chain in self.chains]) for name in self.chains[0].z}
 
 
 class SiteColumns(NamedTuple):
@@ -59,7 +62,8 @@ class SiteColumns(NamedTuple):
 
 
 class Steppers(NamedTuple):
-    """The two compiled functions of a sampler: one chunk of steps, and a restart for new model arguments."""
+    """The two compiled functions of a sampler, for one chain: a chunk of steps, and a restart for new model
+    arguments."""
 
     chunk: Callable[..., Any]
     restart: Callable[..., Any]
@@ -115,7 +119,13 @@ class StreamingSampler:
     construction (the state is passed in and returned).
 
     ``model_args`` are example arguments: every call's arguments have their shapes and dtypes (new values,
-    same shapes: no recompile), and ``compile`` and ``columns`` read the shapes from them.
+    same shapes: no recompile), and ``compile`` and ``columns`` read the shapes from them. One chain's chunk
+    is compiled, and ``advance`` calls it for every chain through a ``ChainPool`` (in parallel on its
+    threads). Each chain's key is ``jax.random.split(key, num_chains)[c]``, as in ``MCMC.run``: the draws
+    are those of ``chain_method="sequential"`` (and "parallel").
+
+    ``restart_warmup``: a restart that keeps the adaptation warms up for this many steps (the final window of
+    NumPyro's schedule: the mass matrix kept, the step size tuned again).
 
     >>> import numpyro, numpyro.distributions as dist
     >>> def model(scale):
@@ -139,15 +149,16 @@ class StreamingSampler:
         sites: Sequence[str] | None = None,
         algorithm: str = "NUTS",
         init_strategy: Callable[..., Any] | None = None,
+        restart_warmup: int = 50,
     ) -> None:
         if algorithm not in ("NUTS", "HMC"):
             raise ValueError(f"algorithm must be 'NUTS' or 'HMC', got {algorithm!r}")
         self.model, self.model_args, self.model_kwargs = model, tuple(model_args), dict(model_kwargs)
         self.num_chains, self.num_warmup, self.chunk_length = num_chains, num_warmup, chunk_length
+        self.restart_warmup = min(num_warmup, restart_warmup)
         self.sites = None if sites is None else tuple(sites)
-        # Initialised chain by chain, so its sample step is the unbatched one: chains are stepped one after
-        # the other (lax.map), not vmapped, because a vmapped NUTS step runs every chain for as long as the
-        # longest tree of any of them (seed model, 2 chains: sampling took 31 s vmapped, 15 s mapped).
+        # Chains are stepped separately, never vmapped: a vmapped NUTS step runs every chain for as long as
+        # the longest tree of any of them (seed model, 2 chains: sampling took 31 s vmapped, 15 s mapped).
         options = {} if init_strategy is None else {"init_strategy": init_strategy}
         self.kernel = (NUTS if algorithm == "NUTS" else HMC)(model, **options)
         self.jitted = Steppers(jax.jit(self._chunk), jax.jit(self._restart))
@@ -156,48 +167,69 @@ class StreamingSampler:
         """Initial state of every chain; traces the model, so bad models fail here with a readable reason."""
         keys = jax.random.split(key, self.num_chains)
         try:
-            chains = [self.kernel.init(k, self.num_warmup, None, model_args, self.model_kwargs) for k in keys]
-            state = jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), *chains)
+            states = [self.kernel.init(k, self.num_warmup, None, model_args, self.model_kwargs) for k in keys]
+            # Rebuilt as JAX rebuilds a chunk's output (keys sorted): the columns' order is the draws'.
+            chains = tuple(jax.tree_util.tree_map(lambda leaf: leaf, state) for state in states)
         except Exception as exc:
             raise FunctionError(_model_message(exc)) from exc
-        if not state.z:
+        if not chains[0].z:
             raise FunctionError("the model has no latent sites to sample (every sample site is observed)")
-        return SamplerState(chains=state, start=state)
+        return SamplerState(chains=chains, start=chains)
 
     def columns(self, state: SamplerState) -> SiteColumns:
         """The columns of the draws (after ``init``): unknown or too large sites fail here, readably."""
-        one_chain = jax.tree_util.tree_map(lambda leaf: leaf[0], state.chains.z)
-        constrained = self.kernel.postprocess_fn(self.model_args, self.model_kwargs)(one_chain)
+        constrained = self.kernel.postprocess_fn(self.model_args, self.model_kwargs)(state.chains[0].z)
         return site_columns({name: np.shape(value) for name, value in constrained.items()}, self.sites)
 
     def compile(self, state: SamplerState) -> Steppers:
-        """The chunk and the restart compiled ahead of time for arguments shaped like ``model_args``, so that
-        sampling starts without a pause and never compiles again."""
+        """One chain's chunk and restart compiled ahead of time for arguments shaped like ``model_args``, so
+        that sampling starts without a pause and never compiles again."""
         chunk: Any = self.jitted.chunk  # jax.jit's wrappers, whose lower() mypy does not know
         restart: Any = self.jitted.restart
+        chain, keep = state.chains[0], jnp.bool_(True)
         return Steppers(
-            chunk.lower(state.chains, self.model_args).compile(),
-            restart.lower(state.start, state.chains, self.model_args).compile(),
+            chunk.lower(chain, self.model_args).compile(),
+            restart.lower(state.start[0], chain, self.model_args, keep).compile(),
         )
 
     def advance(
-        self, state: SamplerState, model_args: tuple[Any, ...], steppers: Steppers | None = None
+        self,
+        state: SamplerState,
+        model_args: tuple[Any, ...],
+        steppers: Steppers | None = None,
+        pool: ChainPool | None = None,
     ) -> tuple[SamplerState, Chunk]:
-        """Take ``chunk_length`` steps on every chain (with ``steppers`` from ``compile``: no compile)."""
+        """Take ``chunk_length`` steps on every chain (with ``steppers`` from ``compile``: no compile), the
+        chains spread over ``pool``'s threads (default: one after the other)."""
         chunk = (steppers or self.jitted).chunk
-        chains, (draws, diverging, iteration) = chunk(state.chains, model_args)
-        return state._replace(chains=chains), Chunk(
-            np.asarray(draws), np.asarray(diverging), np.asarray(iteration)
-        )
+
+        def one_chain(chain: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray]:
+            chain, (draws, diverging, iteration) = chunk(chain, model_args)
+            # Waiting here, in the pool's thread, is what runs the chains at once.
+            return chain, np.asarray(draws), np.asarray(diverging), np.asarray(iteration)
+
+        results = (pool or ChainPool(1, 1)).map(one_chain, state.chains)
+        chains, draws, diverging, iterations = zip(*results, strict=True)
+        step_major = Chunk(np.stack(draws, axis=1), np.stack(diverging, axis=1), iterations[0])
+        return state._replace(chains=tuple(chains)), step_major
 
     def restart(
-        self, state: SamplerState, model_args: tuple[Any, ...], steppers: Steppers | None = None
+        self,
+        state: SamplerState,
+        model_args: tuple[Any, ...],
+        steppers: Steppers | None = None,
+        keep_adaptation: bool = False,
     ) -> SamplerState:
-        """Chains where they are, with a fresh warm-up, for new model arguments."""
+        """Chains where they are, for new model arguments: a fresh warm-up, or with ``keep_adaptation`` a
+        short one (``restart_warmup`` steps) from the step size and mass matrix adapted before."""
         restart = (steppers or self.jitted).restart
-        return state._replace(chains=restart(state.start, state.chains, model_args))
+        keep = jnp.bool_(keep_adaptation)
+        chains = tuple(
+            restart(s, c, model_args, keep) for s, c in zip(state.start, state.chains, strict=True)
+        )
+        return state._replace(chains=chains)
 
-    def _chunk(self, chains: Any, model_args: tuple[Any, ...]) -> tuple[Any, Any]:
+    def _chunk(self, chain: Any, model_args: tuple[Any, ...]) -> tuple[Any, Any]:
         constrain = self.kernel.postprocess_fn(model_args, self.model_kwargs)
 
         def step(current: Any, _: None) -> tuple[Any, tuple[jax.Array, jax.Array, jax.Array]]:
@@ -205,12 +237,7 @@ class StreamingSampler:
             current = self.kernel.sample(current, model_args, self.model_kwargs)
             return current, (self._flatten(constrain(current.z)), current.diverging, iteration)
 
-        def chain(chain_state: Any) -> tuple[Any, Any]:
-            return jax.lax.scan(step, chain_state, None, length=self.chunk_length)
-
-        chains, (draws, diverging, iteration) = jax.lax.map(chain, chains)
-        # (chains, length, ...) -> step-major (length, chains, ...), as Chunk documents.
-        return chains, (jnp.swapaxes(draws, 0, 1), jnp.swapaxes(diverging, 0, 1), iteration[0])
+        return jax.lax.scan(step, chain, None, length=self.chunk_length)
 
     def _flatten(self, values: dict[str, jax.Array]) -> jax.Array:
         """One chain's scalar quantities as a float32 row, in the order of ``site_columns``."""
@@ -218,14 +245,31 @@ class StreamingSampler:
         columns = [values[name] if at is None else values[name].reshape(-1)[at] for name, at in picks]
         return jnp.stack(columns, axis=-1).astype(jnp.float32)
 
-    def _restart(self, start: Any, chains: Any, model_args: tuple[Any, ...]) -> Any:
+    def _restart(self, start: Any, chain: Any, model_args: tuple[Any, ...], keep: jax.Array) -> Any:
         def energy(z: Any) -> Any:  # a scalar jax.Array
             return potential_energy(self.model, model_args, self.model_kwargs, z)
 
-        value, gradient = jax.vmap(jax.value_and_grad(energy))(chains.z)
-        return start._replace(
-            z=chains.z, z_grad=gradient, potential_energy=value, energy=value, rng_key=chains.rng_key
+        value, gradient = jax.value_and_grad(energy)(chain.z)
+        fresh = start._replace(
+            z=chain.z, z_grad=gradient, potential_energy=value, energy=value, rng_key=chain.rng_key
         )
+        short = fresh._replace(
+            i=jnp.full_like(start.i, self.num_warmup - self.restart_warmup),
+            adapt_state=_final_window(chain.adapt_state, self.num_warmup),
+        )
+        return jax.tree_util.tree_map(lambda kept, new: jnp.where(keep, kept, new), short, fresh)
+
+
+def _final_window(adapt_state: Any, num_warmup: int) -> Any:
+    """The adaptation state as NumPyro's last warm-up window begins: mass matrix fixed, step-size dual
+    averaging started again around ten times the adapted step size (as at the end of each slow window)."""
+    start_dual_averaging, _ = dual_averaging()
+    windows = len(build_adaptation_schedule(num_warmup)) if num_warmup else 1
+    step_size = adapt_state.step_size
+    return adapt_state._replace(
+        ss_state=start_dual_averaging(jnp.log(10) + jnp.log(step_size)),
+        window_idx=jnp.full_like(adapt_state.window_idx, windows - 1),
+    )
 
 
 def _model_message(exc: BaseException) -> str:

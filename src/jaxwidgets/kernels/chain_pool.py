@@ -1,0 +1,60 @@
+"""Step a sampler's chains at once, one worker thread per core, without asking for XLA flags.
+
+JAX sees one CPU device unless ``--xla_force_host_platform_device_count`` was set before it was imported, and
+computations dispatched from one thread to one device run one after the other. Called from several threads
+that each wait for their own result, the same compiled chunk runs on several cores at once (XLA releases the
+GIL while it runs): a chain per call, the threads taking the next chain as they free up.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system says, else ``os.cpu_count()``).
+
+    >>> usable_cores() >= 1
+    True
+    """
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+class ChainPool:
+    """Runs one function over the chains, on up to ``threads`` threads (1: in the calling thread).
+
+    ``threads=None`` takes one per usable core, at most one per chain. Results come back in chain order.
+
+    >>> pool = ChainPool(num_chains=3, threads=2)
+    >>> pool.threads, pool.map(lambda chain: chain * 10, [1, 2, 3])
+    (2, [10, 20, 30])
+    >>> pool.close()
+    """
+
+    def __init__(self, num_chains: int, threads: int | None = None) -> None:
+        if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+            raise ValueError(f"parallel must be a positive number of threads or None, got {threads!r}")
+        self.threads = min(num_chains, threads if threads is not None else usable_cores())
+        self._executor: ThreadPoolExecutor | None = None
+
+    def map(self, run: Callable[[Item], Result], chains: Sequence[Item]) -> list[Result]:
+        """``[run(chain) for chain in chains]``, the calls spread over the pool's threads."""
+        if self.threads == 1 or len(chains) == 1:
+            return [run(chain) for chain in chains]
+        if self._executor is None:  # created on first use: a widget that never samples holds no threads
+            self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="jaxwidgets-chains")
+        return list(self._executor.map(run, chains))
+
+    def close(self) -> None:
+        """End the threads (after the calls in progress); a later ``map`` starts new ones."""
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False)
