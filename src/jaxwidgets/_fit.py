@@ -18,6 +18,7 @@ import traitlets
 
 from ._arrays import pack_arrays
 from ._base import JaxWidget, Reply, RequestError
+from ._static import saved_reply
 from ._base import handles as request_handler  # the trait `handles` is the plot's drag handles
 from ._fit_surface import SurfaceLinks
 from ._worker import NewestJobWorker
@@ -344,6 +345,10 @@ class FitWidget(JaxWidget):
         if hasattr(self, "_fit_worker"):
             self._fit_worker.abandon()
         super().close()
+
+    def _static_state(self) -> dict[str, Any]:
+        """The page asks for the curve at the parameters on render: the saved reply answers."""
+        return {"replies": {"params": saved_reply(self._evaluate(self._theta)[2])}}
 
     def _describe(self) -> str:
         if self.params is None:  # construction failed

@@ -14,6 +14,8 @@ import traitlets
 
 from ._arrays import pack_arrays
 from ._base import JaxWidget, Reply, RequestError, finite_number, handles
+from ._static import saved_reply
+from ._static_lessons import posterior_snapshot
 from ._chains import Chains
 from ._draw_feed import DrawFeed
 from ._draw_log import DrawLog, data_state, group_sites
@@ -349,6 +351,12 @@ class Posterior(JaxWidget):
     def _stop(self, _content: dict[str, Any]) -> Reply:
         self.stop()
         return {}, []
+
+    def _snapshot_html(self) -> str:
+        return posterior_snapshot(self)
+
+    def _static_state(self) -> dict[str, Any]:
+        return {"replies": {"replay": saved_reply(self._replay({}))}}  # the page's draws, asked on render
 
     def __repr__(self) -> str:
         rows = ", ".join(
