@@ -72,6 +72,8 @@ def page_state(widget: JaxWidget, **options: Any) -> dict[str, Any] | None:
     if saved is None:
         return None
     state = widget.get_state()
+    state.pop("_esm", None)  # the bundle is inlined once, as a module of its own
+    state.pop("_css", None)
     state["_static"] = {"note": STATIC_NOTE, **saved}
     return encode(state)
 
