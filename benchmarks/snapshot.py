@@ -16,8 +16,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 import jaxwidgets
 from jaxwidgets._base import JaxWidget
 
@@ -58,7 +56,9 @@ def matplotlib_png(widget: Any) -> bytes:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--repeats", type=int, default=30)
     repeats = parser.parse_args().repeats
     widgets = {

@@ -150,11 +150,12 @@ class JaxWidget(anywidget.AnyWidget):
         """The static picture of the current state (HTML); widgets draw their own."""
         return ""
 
+    # The keyword options of ``save_html`` a widget accepts (checked before ``_static_state`` sees them).
+    _static_options: ClassVar[tuple[str, ...]] = ()
+
     def _static_state(self, **options: Any) -> dict[str, Any] | None:
         """What a static copy's local responder may answer from (js/lib/static_responder.ts); None: the
         saved page shows the snapshot only."""
-        if options:
-            raise TypeError(f"{type(self).__name__}.save_html() takes no options, got {sorted(options)}")
         return None
 
     @classmethod

@@ -18,9 +18,9 @@ import traitlets
 
 from ._arrays import pack_arrays
 from ._base import JaxWidget, Reply, RequestError
-from ._static import saved_reply
 from ._base import handles as request_handler  # the trait `handles` is the plot's drag handles
 from ._fit_surface import SurfaceLinks
+from ._static import saved_reply
 from ._worker import NewestJobWorker
 from .kernels import FunctionError, explain_exception
 from .kernels.fit import (
@@ -346,7 +346,7 @@ class FitWidget(JaxWidget):
             self._fit_worker.abandon()
         super().close()
 
-    def _static_state(self) -> dict[str, Any]:
+    def _static_state(self, **options: Any) -> dict[str, Any]:
         """The page asks for the curve at the parameters on render: the saved reply answers."""
         return {"replies": {"params": saved_reply(self._evaluate(self._theta)[2])}}
 

@@ -38,7 +38,8 @@ _VIRIDIS_HEX = (
     "5ec96260ca6063cb5f65cb5e67cc5c69cd5b6ccd5a6ece5870cf5773d05675d05477d1537ad1517cd2507fd34e81d34d"
     "84d44b86d54989d5488bd6468ed64590d74393d74195d84098d83e9bd93c9dd93ba0da39a2da37a5db36a8db34aadc32"
     "addc30b0dd2fb2dd2db5de2bb8de29bade28bddf26c0df25c2df23c5e021c8e020cae11fcde11dd0e11cd2e21bd5e21a"
-    "d8e219dae319dde318dfe318e2e418e5e419e7e419eae51aece51befe51cf1e51df4e61ef6e620f8e621fbe723fde725")
+    "d8e219dae319dde318dfe318e2e418e5e419e7e419eae51aece51befe51cf1e51df4e61ef6e620f8e621fbe723fde725"
+)
 VIRIDIS = np.frombuffer(bytes.fromhex(_VIRIDIS_HEX), np.uint8).reshape(256, 3)
 LOG_EPSILON_FRACTION = 1e-5  # as js/lib/colormap.ts: log10(v - vmin + eps), eps a fraction of the range
 WIDTH, HEIGHT = 360, 300
@@ -192,14 +193,17 @@ class Svg:
         wings = [(x1 - size * math.cos(angle + s), y1 - size * math.sin(angle + s)) for s in (0.45, -0.45)]
         head = " ".join(f"{x:.1f},{y:.1f}" for x, y in [(x1, y1), *wings])
         self.parts.append(
-            f'<line x1="{x0:.1f}" y1="{y0:.1f}" x2="{x1:.1f}" y2="{y1:.1f}" stroke="{color}" stroke-width="2"/>'
+            f'<line x1="{x0:.1f}" y1="{y0:.1f}" x2="{x1:.1f}" y2="{y1:.1f}" '
+            f'stroke="{color}" stroke-width="2"/>'
             f'<polygon points="{head}" fill="{color}"/>'
         )
         return self
 
     def bars(self, edges: npt.ArrayLike, heights: npt.ArrayLike, color: str) -> Svg:
         f = self.frame
-        for low, high, h in zip(np.asarray(edges)[:-1], np.asarray(edges)[1:], np.asarray(heights), strict=True):
+        for low, high, h in zip(
+            np.asarray(edges)[:-1], np.asarray(edges)[1:], np.asarray(heights), strict=True
+        ):
             top = f.py(float(h))
             self.parts.append(
                 f'<rect x="{f.px(low):.1f}" y="{top:.1f}" width="{max(f.px(high) - f.px(low), 0.5):.1f}" '
@@ -267,7 +271,8 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     """An HTML table of text cells."""
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows)
-    return f'<table style="font:12px sans-serif;align-self:flex-start"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    style = "font:12px sans-serif;align-self:flex-start"
+    return f'<table style="{style}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def heatmap_svg(

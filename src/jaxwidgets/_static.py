@@ -67,7 +67,12 @@ def saved_reply(reply: Reply) -> dict[str, Any]:
 
 
 def page_state(widget: JaxWidget, **options: Any) -> dict[str, Any] | None:
-    """The widget's synced state with ``_static`` added, JSON-ready; None when the widget saves no live page."""
+    """The widget's synced state with ``_static`` added, JSON-ready; None: the widget saves no live page."""
+    unknown = sorted(set(options) - set(widget._static_options))
+    if unknown:
+        accepted = ", ".join(widget._static_options) or "none"
+        name = type(widget).__name__
+        raise TypeError(f"{name}.save_html() got unknown option(s) {unknown}; it takes {accepted}")
     saved = widget._static_state(**options)
     if saved is None:
         return None
@@ -75,7 +80,8 @@ def page_state(widget: JaxWidget, **options: Any) -> dict[str, Any] | None:
     state.pop("_esm", None)  # the bundle is inlined once, as a module of its own
     state.pop("_css", None)
     state["_static"] = {"note": STATIC_NOTE, **saved}
-    return encode(state)
+    encoded: dict[str, Any] = encode(state)
+    return encoded
 
 
 def _bundle_text(name: str) -> str:
@@ -96,7 +102,8 @@ try {
   root.replaceChildren();
   host.mount(widget.default, JSON.parse(text("jaxwidgets-state")), root);
 } catch (error) {
-  root.prepend(Object.assign(document.createElement("p"), { textContent: "Cannot show the widget: " + error }));
+  const note = Object.assign(document.createElement("p"), { textContent: `Cannot show: ${error}` });
+  root.prepend(note);
   throw error;
 }
 """

@@ -68,7 +68,7 @@ def descent_snapshot(widget: Descent) -> str:
     return figure("descent", [svg.render()], caption)
 
 
-def grid_starts(widget: Descent, n: int) -> np.ndarray:
+def grid_starts(widget: Descent, n: Any) -> np.ndarray:
     """An n x n grid of starts over the view (cell centres), shape (n * n, 2)."""
     if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= _MAX_GRID:
         raise ValueError(f"starts_grid must be an int from 0 to {_MAX_GRID}, got {n!r}")
@@ -79,7 +79,7 @@ def grid_starts(widget: Descent, n: int) -> np.ndarray:
     return np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32)
 
 
-def runs_pool(widget: Descent, starts_grid: int = 0) -> dict[str, Any]:
+def runs_pool(widget: Descent, starts_grid: Any = 0) -> dict[str, Any]:
     """The runs of the widget's starts and of an n x n grid of starts (one vmapped call), for the steps shown:
     a static Descent page snaps a dragged start to the nearest of them (js/lib/static_responder.ts)."""
     pool = np.concatenate([np.asarray(widget.starts, np.float32), grid_starts(widget, starts_grid)])
@@ -91,7 +91,10 @@ def runs_pool(widget: Descent, starts_grid: int = 0) -> dict[str, Any]:
     shown = widget.steps + 1
     positions, losses = np.asarray(runs.positions)[:, :, :shown], np.asarray(runs.losses)[:, :, :shown]
     diverged = [
-        [divergence_step(positions[s, i], losses[s, i], widget.x_range, widget.y_range) for s in range(len(pool))]
+        [
+            divergence_step(positions[s, i], losses[s, i], widget.x_range, widget.y_range)
+            for s in range(len(pool))
+        ]
         for i in range(len(widget.optimizer_names))
     ]
     return {

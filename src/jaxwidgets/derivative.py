@@ -222,7 +222,7 @@ class Derivative(JaxWidget):
     def _snapshot_html(self) -> str:
         return derivative_snapshot(self)
 
-    def _static_state(self) -> dict[str, Any]:
+    def _static_state(self, **options: Any) -> dict[str, Any]:
         replies = {"point": self._evaluate_point(), "view": self._evaluate_view()}
         return {"replies": {kind: saved_reply(reply) for kind, reply in replies.items()}}
 

@@ -295,10 +295,12 @@ class Descent(PlaneWidget):
     def _snapshot_html(self) -> str:
         return descent_snapshot(self)
 
-    def _static_state(self, *, starts_grid: int = 0) -> dict[str, Any]:
+    _static_options = ("starts_grid",)
+
+    def _static_state(self, **options: Any) -> dict[str, Any]:
         """``save_html(path, starts_grid=n)``: the page also carries the runs from an n x n grid of starts
         over the view (one vmapped call), and a dragged start snaps to the nearest one."""
-        return {"runs": runs_pool(self, starts_grid)}
+        return {"runs": runs_pool(self, options.get("starts_grid", 0))}
 
     def __repr__(self) -> str:
         if self._kernels is None or not self.starts:

@@ -226,7 +226,7 @@ class Jacobian(JaxWidget):
     def _snapshot_html(self) -> str:
         return jacobian_snapshot(self)
 
-    def _static_state(self) -> dict[str, Any]:
+    def _static_state(self, **options: Any) -> dict[str, Any]:
         replies = {"point": self._evaluate_point(), "grid": self._evaluate_grid()}
         return {"replies": {kind: saved_reply(reply) for kind, reply in replies.items()}}
 

@@ -19,7 +19,7 @@ from nbconvert.preprocessors import Preprocessor
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
-class PreferSnapshots(Preprocessor):  # type: ignore[misc]
+class PreferSnapshots(Preprocessor):
     """Drop the widget view of every output that has a jaxwidgets snapshot beside it."""
 
     def preprocess_cell(self, cell: Any, resources: Any, index: int) -> tuple[Any, Any]:

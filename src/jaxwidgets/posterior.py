@@ -14,11 +14,11 @@ import traitlets
 
 from ._arrays import pack_arrays
 from ._base import JaxWidget, Reply, RequestError, finite_number, handles
-from ._static import saved_reply
-from ._static_lessons import posterior_snapshot
 from ._chains import Chains
 from ._draw_feed import DrawFeed
 from ._draw_log import DrawLog, data_state, group_sites
+from ._static import saved_reply
+from ._static_lessons import posterior_snapshot
 from ._worker import NewestJobWorker
 from .figures import trace_figure
 from .kernels import FunctionError, explain_exception
@@ -355,7 +355,7 @@ class Posterior(JaxWidget):
     def _snapshot_html(self) -> str:
         return posterior_snapshot(self)
 
-    def _static_state(self) -> dict[str, Any]:
+    def _static_state(self, **options: Any) -> dict[str, Any]:
         return {"replies": {"replay": saved_reply(self._replay({}))}}  # the page's draws, asked on render
 
     def __repr__(self) -> str:

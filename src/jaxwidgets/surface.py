@@ -140,7 +140,7 @@ class LossSurface(PlaneWidget):
     def _snapshot_html(self) -> str:
         return surface_snapshot(self)
 
-    def _static_state(self) -> dict[str, Any]:
+    def _static_state(self, **options: Any) -> dict[str, Any]:
         return {}  # the page's probe reads the saved grids (js/lib/static_responder.ts)
 
     def __repr__(self) -> str:

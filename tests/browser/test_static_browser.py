@@ -1,4 +1,4 @@
-"""save_html pages opened from disk (file://) in Chromium, no kernel and no server; and an nbconvert round trip.
+"""save_html pages opened from disk (file://) in Chromium (no kernel, no server); an nbconvert round trip.
 
 Screenshots (light and dark) go to tests/browser/artifacts/static_*.png.
 """
@@ -39,7 +39,9 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]
     folder = tmp_path_factory.mktemp("static-pages")
     surface = jaxwidgets.LossSurface(two_minima, x=(-2, 2), y=(-2, 2), resolution=100, probe=(0.5, -0.3))
     surface.wait_for_surface()
-    descent = jaxwidgets.Descent(two_minima, x=(-2, 2), y=(-2, 2), resolution=100, start=(0.1, -0.1), steps=80)
+    descent = jaxwidgets.Descent(
+        two_minima, x=(-2, 2), y=(-2, 2), resolution=100, start=(0.1, -0.1), steps=80
+    )
     descent.wait_for_surface()
     y = np.random.default_rng(0).normal(1.0, 0.7, 30)
     post = jaxwidgets.Posterior(normal_model, y, 1.0, num_chains=2, num_warmup=100, num_samples=200)
@@ -73,7 +75,9 @@ def open_page(browser: Any) -> Iterator[Any]:
         page.close()
 
 
-def test_static_surface_probe_reads_the_grids_approximately(open_page: Any, pages: dict[str, Path], artifacts: Path) -> None:
+def test_static_surface_probe_reads_the_grids_approximately(
+    open_page: Any, pages: dict[str, Path], artifacts: Path
+) -> None:
     page, messages = open_page(pages["surface"])
     root = page.locator(".jaxwidgets-surface")
     assert "Static copy" in root.locator(".jaxwidgets-static-note").inner_text()
@@ -89,7 +93,9 @@ def test_static_surface_probe_reads_the_grids_approximately(open_page: Any, page
     exact_y = float(root.get_attribute("data-exact-y") or "nan")
     value = float(root.get_attribute("data-value") or "nan")
     assert readout.inner_text() != before and "approximate" in readout.inner_text()
-    assert value == pytest.approx(two_minima(exact_x, exact_y), abs=0.05)  # interpolated from a 100 x 100 grid
+    assert value == pytest.approx(
+        two_minima(exact_x, exact_y), abs=0.05
+    )  # interpolated from a 100 x 100 grid
     reset = root.locator(".reset-view")
     assert reset.is_disabled() and "static copy" in (reset.get_attribute("title") or "")
     root.screenshot(path=artifacts / "static_surface_light.png")
@@ -112,7 +118,9 @@ def test_static_descent_replays_its_runs(open_page: Any, pages: dict[str, Path],
     assert not [m for m in messages if "error" in m], messages
 
 
-def test_static_descent_start_snaps_to_the_saved_grid(open_page: Any, pages: dict[str, Path], artifacts: Path) -> None:
+def test_static_descent_start_snaps_to_the_saved_grid(
+    open_page: Any, pages: dict[str, Path], artifacts: Path
+) -> None:
     page, messages = open_page(pages["descent_grid"])
     root = page.locator(".jaxwidgets-descent")
     handle = root.locator('[role="slider"].handle').first
@@ -135,7 +143,9 @@ def test_static_posterior_shows_its_draws(open_page: Any, pages: dict[str, Path]
     for scheme in ("light", "dark"):
         page, messages = open_page(pages["posterior"], scheme)
         root = page.locator(".jaxwidgets-posterior")
-        page.wait_for_function("(el) => el.innerText.includes('200/200')", arg=root.element_handle(), timeout=30_000)
+        page.wait_for_function(
+            "(el) => el.innerText.includes('200/200')", arg=root.element_handle(), timeout=30_000
+        )
         text = root.inner_text()
         assert "mu" in text and "sigma" in text and "r̂" in text
         run = root.locator("button.run")
@@ -152,7 +162,9 @@ def test_nbconvert_round_trip_keeps_the_pictures(tmp_path: Path, open_page: Any,
     notebook.cells = [
         nbformat.v4.new_code_cell(
             "import jaxwidgets\n"
-            "surface = jaxwidgets.LossSurface(lambda x, y: x**2 + 3 * y**2, x=(-2, 2), y=(-2, 2), resolution=64)\n"
+            "surface = jaxwidgets.LossSurface(\n"
+            "    lambda x, y: x**2 + 3 * y**2, x=(-2, 2), y=(-2, 2), resolution=64\n"
+            ")\n"
             "surface.wait_for_surface(); surface"
         )
     ]
