@@ -25,6 +25,7 @@ import {
   type RunsReply,
   type RunsRequest,
 } from "../lib/protocol";
+import { staticOk } from "../lib/static";
 import { SurfacePlot } from "../lib/surface_plot";
 import { DescentColumn } from "./column";
 import { rateFromSlider } from "./controls";
@@ -114,6 +115,8 @@ class DescentView {
     shell.onModel("max_steps", () => this.column.controls.setMaxSteps(this.model.get("max_steps")));
     shell.addCleanup(() => this.player.stop());
     shell.addCleanup(() => this.fade.clear());
+    // A static copy replays its runs and answers a moved start from its saved pool (lib/static_responder.ts).
+    for (const part of [plot.handles, step.element, play]) staticOk(part);
 
     this.starts.set(model.get("starts") ?? []);
     this.syncControls();
@@ -321,6 +324,8 @@ class DescentView {
 
   /** A drag ended: the chart may fit its y range to the lines again (once the last answer is drawn). */
   private dragEnded(): void {
+    // A static copy answers with the nearest saved start: ask once more, so that the handle snaps to it.
+    if (this.plot.shell.saved) this.changed({ starts: this.starts.positions() });
     if (!this.holdingChart()) this.drawChart();
   }
 }

@@ -13,6 +13,7 @@ import { Connection } from "./connection";
 import { htmlElement } from "./dom";
 import { Requester, type RequesterOptions } from "./flow";
 import type { AnyModel } from "./protocol";
+import { disableKernelControls, type StaticState, showStaticNote, staticState } from "./static";
 import { injectStyle } from "./theme";
 
 /** The traits every widget has (src/jaxwidgets/_base.py), and the title most of them show. */
@@ -71,6 +72,8 @@ export class WidgetShell<T extends ShellTraits, P extends string = string> {
   readonly clientId: string;
   /** Requests go through `connection.send` (nothing is sent once the kernel connection is lost). */
   readonly connection: Connection;
+  /** `_static` of a static copy (`save_html`): a local responder answers the requests; null when live. */
+  readonly saved: StaticState | null;
 
   private readonly options: ShellOptions<T, P>;
   private readonly cleanups: (() => void)[] = [];
@@ -91,6 +94,8 @@ export class WidgetShell<T extends ShellTraits, P extends string = string> {
     this.title = htmlElement("div", { class: "jaxwidgets-title" }, undefined, this.doc);
     this.banner = createBanner(this.doc);
     this.root.append(this.title, this.banner.element);
+    this.saved = staticState(this.model);
+    if (this.saved) showStaticNote(this.root, this.title, this.saved.note);
     this.el.append(this.root);
     this.connection = new Connection({
       model: this.model,
@@ -112,6 +117,7 @@ export class WidgetShell<T extends ShellTraits, P extends string = string> {
   /** From now on the connection is watched: call once the widget's parts and requesters exist. */
   start(): void {
     this.connection.watch();
+    if (this.saved) this.cleanups.push(disableKernelControls(this.root));
   }
 
   destroy(): void {

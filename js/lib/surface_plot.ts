@@ -18,6 +18,7 @@ import { PlotWindow } from "./plot_window";
 import { type AnyModel, hasSurface, type SurfaceModel } from "./protocol";
 import { type PlotRect, type PlotScales, plotScales } from "./scale";
 import { WidgetShell } from "./shell";
+import { staticOk } from "./static";
 import { colorize, decodeSurface, type Surface, surfaceNotes } from "./surface_data";
 import { observeTheme } from "./theme";
 import { attachPanZoom, type ViewWindow } from "./view";
@@ -129,7 +130,7 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
     this.status.hidden = true;
     this.root.append(this.toolbar, this.figure);
 
-    this.attachPanZoom();
+    if (!shell.saved) this.attachPanZoom(); // a static copy holds one surface: no zoom or pan
     shell.onModel("_surface", () => this.surfaceChanged());
     shell.onModel("x_label", () => shell.invalidate("axes"));
     shell.onModel("y_label", () => shell.invalidate("axes"));
@@ -169,6 +170,7 @@ export class SurfacePlot<T extends SurfaceModel = SurfaceModel> {
   checkbox(text: string, trait: BooleanTrait<T>): HTMLInputElement {
     const { element, input } = checkbox(text, this.shell.doc);
     this.toolbar.insertBefore(element, this.toolbar.querySelector(".reset-view"));
+    staticOk(element); // a trait the page draws from: works in a static copy too
     this.shell.listen(input, "change", () => {
       this.model.set(trait, input.checked as T[typeof trait]);
       this.model.save_changes();

@@ -52,6 +52,14 @@ export const STYLE = `
   -webkit-user-select: text;
 }
 .jaxwidgets .jaxwidgets-error[hidden] { display: none; }
+.jaxwidgets .jaxwidgets-static-note {
+  border: 1px dashed ${THEME.text};
+  border-radius: 3px;
+  padding: 4px 8px;
+  margin: 0 0 6px;
+  font-size: 0.92em;
+  color: ${THEME.text};
+}
 .jaxwidgets .jaxwidgets-toolbar { display: flex; flex-wrap: wrap; gap: 4px 14px; align-items: center; margin: 0 0 4px; }
 .jaxwidgets .jaxwidgets-toolbar label { display: inline-flex; align-items: center; gap: 4px; cursor: pointer; }
 .jaxwidgets .jaxwidgets-toolbar button {

@@ -1,5 +1,6 @@
 /** The pair's site selects and the legend (chains, divergent, the reference, the warm-up note). */
 import { clear, htmlElement } from "../lib/dom";
+import { staticOk } from "../lib/static";
 import { chainLabel } from "./header";
 
 export interface LegendState {
@@ -27,6 +28,9 @@ export class PairControls {
     yLabel.append(this.ySelect);
     this.legend = htmlElement("div", { class: "post-legend" }, undefined, doc);
     this.element.append(xLabel, yLabel, this.legend);
+    // The page draws any pair from the draws it holds: the selects work in a static copy too.
+    staticOk(xLabel);
+    staticOk(yLabel);
   }
 
   /** The sites to choose from (the options are rebuilt only when they change). */

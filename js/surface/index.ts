@@ -23,6 +23,8 @@ import {
   type SurfaceModel,
 } from "../lib/protocol";
 import { sharedState } from "../lib/shared";
+import { htmlElement } from "../lib/dom";
+import { staticOk } from "../lib/static";
 import { SurfacePlot } from "../lib/surface_plot";
 import { ProbeMarks } from "./probe_marks";
 import { eigenOf, exactReading, type ProbeReading, provisionalReading } from "./reading";
@@ -35,6 +37,9 @@ import { SURFACE_STYLE } from "./style";
  * benchmarks/latency.py, but let the kernel fall behind a fast pointer; lib/flow.ts supports both.
  */
 export const PROBE_IN_FLIGHT = 1;
+
+/** The readout's note in a static copy, where no kernel computes the probe. */
+export const APPROXIMATE = "approximate: value, gradient and curvature interpolated from the saved grid";
 
 class SurfaceView {
   private readonly plot: SurfacePlot;
@@ -87,6 +92,11 @@ class SurfaceView {
     plot.handles.append(this.handle.layer);
     this.readout = new Readout(shell.doc);
     plot.root.append(this.readout.element, plot.status);
+    if (shell.saved) {
+      // A static copy: the local responder interpolates the saved grids (lib/static_responder.ts).
+      staticOk(plot.handles);
+      this.readout.element.append(htmlElement("div", { class: "readout-line approximate" }, APPROXIMATE, shell.doc));
+    }
 
     this.probeRequester = shell.requester<ProbeRequest>("probe", { maxInFlight: PROBE_IN_FLIGHT });
     shell.onModel("show_hessian", () => this.showHessianChanged());

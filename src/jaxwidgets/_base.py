@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import pathlib
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -125,6 +126,37 @@ class JaxWidget(anywidget.AnyWidget):
         self._kernels = kernels
         self.error = ""
         return f
+
+    # ---- without a kernel (``_static.py``) ------------------------------------------------------------
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """The live view, and beside it a static snapshot (``text/html``) for places with no kernel."""
+        from ._static import add_snapshot
+
+        return add_snapshot(self, super()._repr_mimebundle_(**kwargs))
+
+    def save_html(self, path: str | pathlib.Path, **options: Any) -> pathlib.Path:
+        """Write a self-contained HTML page of this widget that works without a kernel.
+
+        The page carries the widget's front end and its state (arrays included); opened from disk it shows
+        the widget, says it is a static copy, does what the saved state allows and disables the rest.
+        Widgets document their own ``options`` (Descent: ``starts_grid``).
+        """
+        from ._static import save_html
+
+        return save_html(self, path, **options)
+
+    def _snapshot_html(self) -> str:
+        """The static picture of the current state (HTML); widgets draw their own."""
+        return ""
+
+    # The keyword options of ``save_html`` a widget accepts (checked before ``_static_state`` sees them).
+    _static_options: ClassVar[tuple[str, ...]] = ()
+
+    def _static_state(self, **options: Any) -> dict[str, Any] | None:
+        """What a static copy's local responder may answer from (js/lib/static_responder.ts); None: the
+        saved page shows the snapshot only."""
+        return None
 
     @classmethod
     def _is_public_trait(cls, name: str) -> bool:

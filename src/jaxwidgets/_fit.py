@@ -28,6 +28,7 @@ from ._fit_run import (
     run_fit,
 )
 from ._fit_surface import SurfaceLinks
+from ._static import saved_reply
 from ._worker import NewestJobWorker
 from .kernels import FunctionError, explain_exception
 from .kernels.fit import (
@@ -322,6 +323,10 @@ class FitWidget(JaxWidget):
         if hasattr(self, "_fit_worker"):
             self._fit_worker.abandon()
         super().close()
+
+    def _static_state(self, **options: Any) -> dict[str, Any]:
+        """The page asks for the curve at the parameters on render: the saved reply answers."""
+        return {"replies": {"params": saved_reply(self._evaluate(self._theta)[2])}}
 
     def _describe(self) -> str:
         if self.params is None:  # construction failed

@@ -13,6 +13,7 @@ import numpy.typing as npt
 
 from ._arrays import array_to_json
 from ._fit import FitWidget
+from ._static_lessons import curve_fit_snapshot
 from .kernels import FunctionError, explain_exception
 from .kernels.fit import ParamLayout
 
@@ -107,6 +108,9 @@ class CurveFit(FitWidget):
             description="model",
         )
         self.set_trait("_plot", _plot_state(grid, xs[drawn], ys[drawn], errors[drawn]))
+
+    def _snapshot_html(self) -> str:
+        return curve_fit_snapshot(self)
 
     def __repr__(self) -> str:
         return self._describe()

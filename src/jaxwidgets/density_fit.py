@@ -14,6 +14,7 @@ import numpy.typing as npt
 
 from ._arrays import array_to_json
 from ._fit import FitWidget
+from ._static_lessons import density_fit_snapshot
 from .kernels import FunctionError, explain_exception
 from .kernels.fit import ParamLayout
 
@@ -104,6 +105,9 @@ class DensityFit(FitWidget):
         if mle is not None:
             reference = (self._layout.vector(mle), np.asarray(density(mle, jnp.asarray(grid))))
         self.set_trait("_plot", _plot_state(samples, grid, reference))
+
+    def _snapshot_html(self) -> str:
+        return density_fit_snapshot(self)
 
     def __repr__(self) -> str:
         return self._describe()

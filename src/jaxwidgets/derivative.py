@@ -13,6 +13,8 @@ import traitlets
 
 from ._arrays import pack_arrays
 from ._base import JaxWidget, Reply, RequestError, as_range, check_range, finite_number, finite_range, handles
+from ._static import saved_reply
+from ._static_lessons import derivative_snapshot
 from .kernels import FunctionError, explain_exception
 from .kernels.derivative import (
     FiniteDifferences,
@@ -218,6 +220,13 @@ class Derivative(JaxWidget):
         with self._request_lock:
             extra, buffers = self._evaluate_view()
             self._push("view", extra, buffers)
+
+    def _snapshot_html(self) -> str:
+        return derivative_snapshot(self)
+
+    def _static_state(self, **options: Any) -> dict[str, Any]:
+        replies = {"point": self._evaluate_point(), "view": self._evaluate_view()}
+        return {"replies": {kind: saved_reply(reply) for kind, reply in replies.items()}}
 
     def __repr__(self) -> str:
         (x0, x1), x = self.x_range, self.at

@@ -13,6 +13,7 @@ import traitlets
 from ._arrays import pack_arrays
 from ._base import Reply, RequestError, finite_number, handles
 from ._plane import PlaneWidget
+from ._static_plane import descent_snapshot, runs_pool
 from .kernels import SlicedFunction
 from .kernels.descent import (
     DescentKernel,
@@ -290,6 +291,16 @@ class Descent(PlaneWidget):
     ) -> None:
         super()._set_view(x_range, y_range, from_page=from_page)
         self._send_runs()
+
+    def _snapshot_html(self) -> str:
+        return descent_snapshot(self)
+
+    _static_options = ("starts_grid",)
+
+    def _static_state(self, **options: Any) -> dict[str, Any]:
+        """``save_html(path, starts_grid=n)``: the page also carries the runs from an n x n grid of starts
+        over the view (one vmapped call), and a dragged start snaps to the nearest one."""
+        return {"runs": runs_pool(self, options.get("starts_grid", 0))}
 
     def __repr__(self) -> str:
         if self._kernels is None or not self.starts:

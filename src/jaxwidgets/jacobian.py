@@ -13,6 +13,8 @@ import traitlets
 
 from ._arrays import pack_arrays
 from ._base import JaxWidget, Reply, RequestError, as_range, check_range, finite_number, handles
+from ._static import saved_reply
+from ._static_lessons import jacobian_snapshot
 from .kernels import FunctionError, explain_exception
 from .kernels.jacobian import (
     MappedFunction,
@@ -222,6 +224,13 @@ class Jacobian(JaxWidget):
         with self._request_lock:
             extra, buffers = evaluate()
             self._push(kind, extra, buffers)
+
+    def _snapshot_html(self) -> str:
+        return jacobian_snapshot(self)
+
+    def _static_state(self, **options: Any) -> dict[str, Any]:
+        replies = {"point": self._evaluate_point(), "grid": self._evaluate_grid()}
+        return {"replies": {kind: saved_reply(reply) for kind, reply in replies.items()}}
 
     def __repr__(self) -> str:
         (x0, x1), (y0, y1) = self.x_range, self.y_range

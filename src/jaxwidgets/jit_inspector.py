@@ -15,6 +15,7 @@ import traitlets
 
 from ._arrays import pack_arrays
 from ._base import JaxWidget, Reply, RequestError, handles
+from ._static_lessons import jit_inspector_snapshot
 from .kernels.function import FunctionError, explain_exception
 from .kernels.jit_inspector import (
     describe_argument,
@@ -273,6 +274,9 @@ class JitInspector(JaxWidget):
         history = self.calls[-HISTORY:]
         return {"record": record, "history": history, "state": state, "jaxpr": self.jaxpr,
                 "traces": self.traces, "compiles": self.compiles}  # fmt: skip
+
+    def _snapshot_html(self) -> str:
+        return jit_inspector_snapshot(self)
 
     def __repr__(self) -> str:
         record = self._record

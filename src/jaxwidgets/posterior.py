@@ -17,6 +17,8 @@ from ._chains import Chains
 from ._draw_feed import DrawFeed
 from ._draw_log import DrawLog, data_state, group_sites
 from ._site_traits import SitePair, SiteValues
+from ._static import saved_reply
+from ._static_lessons import posterior_snapshot
 from ._worker import NewestJobWorker
 from .figures import trace_figure
 from .kernels import FunctionError, explain_exception
@@ -336,6 +338,12 @@ class Posterior(JaxWidget):
     def _stop(self, _content: dict[str, Any]) -> Reply:
         self.stop()
         return {}, []
+
+    def _snapshot_html(self) -> str:
+        return posterior_snapshot(self)
+
+    def _static_state(self, **options: Any) -> dict[str, Any]:
+        return {"replies": {"replay": saved_reply(self._replay({}))}}  # the page's draws, asked on render
 
     def __repr__(self) -> str:
         rows = ", ".join(

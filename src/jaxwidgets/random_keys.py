@@ -13,6 +13,7 @@ import traitlets
 
 from ._arrays import pack_arrays
 from ._base import JaxWidget, Reply, RequestError, handles
+from ._static_lessons import random_keys_snapshot
 from .kernels.random_keys import MAX_SAMPLES, PiEstimate, estimate_pi, split_path
 
 Path = tuple[int, ...]
@@ -223,6 +224,9 @@ class RandomKeys(JaxWidget):
             return [data, [node(children[i], (*path, i)) for i in range(2)]]
 
         self.set_trait("key_tree", node(root, ()))
+
+    def _snapshot_html(self) -> str:
+        return random_keys_snapshot(self)
 
     def __repr__(self) -> str:
         key = "the root key" if not self.key_path else f"key {self.key_path}"

@@ -13,6 +13,7 @@ import traitlets
 from ._arrays import pack_arrays
 from ._base import Reply, RequestError, finite_number, handles
 from ._plane import PlaneWidget
+from ._static_plane import surface_snapshot
 from .kernels import ProbeResult, SlicedFunction, make_probe_kernel
 
 
@@ -140,6 +141,12 @@ class LossSurface(PlaneWidget):
         with self._request_lock:
             extra, buffers = self._evaluate_probe()
             self._push("probe", extra, buffers)
+
+    def _snapshot_html(self) -> str:
+        return surface_snapshot(self)
+
+    def _static_state(self, **options: Any) -> dict[str, Any]:
+        return {}  # the page's probe reads the saved grids (js/lib/static_responder.ts)
 
     def __repr__(self) -> str:
         (px, py), (dx, dy) = self.probe, self.gradient
