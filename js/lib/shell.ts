@@ -13,7 +13,7 @@ import { Connection } from "./connection";
 import { htmlElement } from "./dom";
 import { Requester, type RequesterOptions } from "./flow";
 import type { AnyModel } from "./protocol";
-import { injectStyle } from "./theme";
+import { followPageTheme, injectStyle } from "./theme";
 
 /** The traits every widget has (src/jaxwidgets/_base.py), and the title most of them show. */
 export interface ShellTraits {
@@ -87,6 +87,7 @@ export class WidgetShell<T extends ShellTraits, P extends string = string> {
     this.clientId = newClientId(options.kind);
     this.root = htmlElement("div", { class: `jaxwidgets jaxwidgets-${options.kind}` }, undefined, this.doc);
     injectStyle(this.root);
+    this.cleanups.push(followPageTheme(this.root));
     if (options.style) this.root.append(htmlElement("style", {}, options.style, this.doc));
     this.title = htmlElement("div", { class: "jaxwidgets-title" }, undefined, this.doc);
     this.banner = createBanner(this.doc);
