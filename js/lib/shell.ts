@@ -14,6 +14,7 @@ import { htmlElement } from "./dom";
 import { Requester, type RequesterOptions } from "./flow";
 import type { AnyModel } from "./protocol";
 import { followPageTheme, injectStyle } from "./theme";
+import { Wire } from "./wire";
 
 /** The traits every widget has (src/jaxwidgets/_base.py), and the title most of them show. */
 export interface ShellTraits {
@@ -71,6 +72,8 @@ export class WidgetShell<T extends ShellTraits, P extends string = string> {
   readonly clientId: string;
   /** Requests go through `connection.send` (nothing is sent once the kernel connection is lost). */
   readonly connection: Connection;
+  /** Binary buffers or, where the front end drops them, base64 (lib/wire.ts). */
+  readonly wire: Wire;
 
   private readonly options: ShellOptions<T, P>;
   private readonly cleanups: (() => void)[] = [];
@@ -103,9 +106,19 @@ export class WidgetShell<T extends ShellTraits, P extends string = string> {
       },
     });
     this.cleanups.push(() => this.connection.dispose());
+    this.wire = new Wire({
+      client: this.clientId,
+      send: (content, buffers) => this.connection.send(content, buffers),
+      onLateSwitch: () => {
+        for (const { requester } of new Set([...this.requesters.values()])) requester.repeat();
+      },
+    });
     this.onModel("title", () => this.showTitle());
     this.onModel("error", () => this.banner.set(this.model.get("error")));
-    this.onEvent("msg:custom", (content: unknown, buffers?: readonly BinaryLike[]) => this.message(content, buffers ?? []));
+    this.onEvent("msg:custom", (content: unknown, buffers?: readonly BinaryLike[]) => {
+      const received = this.wire.receive(content, buffers ?? []);
+      if (received) this.message(received.content, received.buffers);
+    });
     this.showTitle();
     this.banner.set(this.model.get("error"));
   }
@@ -113,6 +126,7 @@ export class WidgetShell<T extends ShellTraits, P extends string = string> {
   /** From now on the connection is watched: call once the widget's parts and requesters exist. */
   start(): void {
     this.connection.watch();
+    this.wire.hello(); // before any request: Python knows whether this page gets buffers before it answers
   }
 
   destroy(): void {
