@@ -30,8 +30,8 @@ from typing import Any, ClassVar, TypeVar
 import anywidget
 import traitlets
 
-from ._wire import WIRE, base64_state, encode_buffers, has_binary
 from ._wire import PROBE as WIRE_PROBE
+from ._wire import WIRE, base64_state, encode_buffers, has_binary
 
 Reply = tuple[dict[str, Any], list[memoryview]]
 Handler = Callable[[Any, dict[str, Any]], Reply]
@@ -145,7 +145,7 @@ class JaxWidget(anywidget.AnyWidget):
             else:
                 self._handle_request(content)
 
-    # ---- binary buffers or base64 (_wire.py) ----------------------------------------------------------------
+    # ---- binary buffers or base64 (_wire.py) -------------------------------------------------------------
 
     def _answer_wire(self, content: dict[str, Any], buffers: Sequence[Any]) -> None:
         """A view's handshake: its probe buffer is missing, or it says ours was: switch to base64."""
