@@ -12,9 +12,9 @@ export type BinaryLike = DataView | ArrayBuffer | ArrayBufferView;
 
 export type WireDtype = "float32" | "int32";
 
-/** An array inside widget state: the buffer itself sits in `view`. */
+/** An array inside widget state: the buffer itself sits in `view` (base64 text where buffers are dropped). */
 export interface ArrayRecord {
-  view: BinaryLike;
+  view: BinaryLike | string;
   dtype: string;
   shape: number[];
 }
@@ -51,10 +51,19 @@ function makeTyped(dtype: string, buffer: ArrayBufferLike, offset: number, lengt
   throw new TypeError(`unsupported dtype on the wire: ${dtype} (expected float32 or int32)`);
 }
 
+/** The bytes of base64 text (src/jaxwidgets/_wire.py sends buffers so to a front end that drops them). */
+export function base64Bytes(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
 /** Decode raw bytes of the given dtype and shape; zero-copy when the offset is 4-byte aligned. */
-export function decodeBytes(buffer: BinaryLike, dtype: string, shape: readonly number[]): DecodedArray {
+export function decodeBytes(buffer: BinaryLike | string, dtype: string, shape: readonly number[]): DecodedArray {
   const length = elementCount(shape);
-  const bytes = bytesOf(buffer);
+  if (buffer === undefined) throw new RangeError("array record without its buffer (the front end dropped it)");
+  const bytes = bytesOf(typeof buffer === "string" ? base64Bytes(buffer) : buffer);
   const needed = length * BYTES_PER_ELEMENT;
   if (bytes.byteLength < needed) {
     throw new RangeError(`buffer holds ${bytes.byteLength} bytes, shape [${shape.join(", ")}] needs ${needed}`);

@@ -103,10 +103,11 @@ export class Connection {
   }
 
   /** model.send, or nothing once the connection is lost. */
-  send(message: unknown): void {
+  send(message: unknown, buffers?: ArrayBuffer[]): void {
     if (this.lostAlready) return;
     try {
-      this.options.model.send(message);
+      if (buffers) this.options.model.send(message, undefined, buffers);
+      else this.options.model.send(message);
     } catch (error) {
       console.warn("jaxwidgets: cannot reach the kernel", error);
       this.lose();

@@ -125,6 +125,18 @@ export class Requester<P extends object> {
     return this.recent.get(seq);
   }
 
+  /**
+   * Send the newest payload again (a waiting one, else the last sent) as a new request: its reply was lost
+   * (lib/wire.ts: the front end dropped its buffers). Nothing when nothing was sent yet.
+   */
+  repeat(): void {
+    const payload = this.pending ?? this.recent.get(this.seq);
+    if (this.disposed || payload === undefined) return;
+    this.pending = null;
+    this.inFlight = [];
+    this.sendNow(payload);
+  }
+
   /** Forget pending work and stop the timer (the view is going away). */
   dispose(): void {
     this.disposed = true;

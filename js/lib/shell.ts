@@ -14,7 +14,8 @@ import { htmlElement } from "./dom";
 import { Requester, type RequesterOptions } from "./flow";
 import type { AnyModel } from "./protocol";
 import { disableKernelControls, type StaticState, showStaticNote, staticState } from "./static";
-import { injectStyle } from "./theme";
+import { followPageTheme, injectStyle } from "./theme";
+import { Wire } from "./wire";
 
 /** The traits every widget has (src/jaxwidgets/_base.py), and the title most of them show. */
 export interface ShellTraits {
@@ -74,6 +75,8 @@ export class WidgetShell<T extends ShellTraits, P extends string = string> {
   readonly connection: Connection;
   /** `_static` of a static copy (`save_html`): a local responder answers the requests; null when live. */
   readonly saved: StaticState | null;
+  /** Binary buffers or, where the front end drops them, base64 (lib/wire.ts). */
+  readonly wire: Wire;
 
   private readonly options: ShellOptions<T, P>;
   private readonly cleanups: (() => void)[] = [];
@@ -90,6 +93,7 @@ export class WidgetShell<T extends ShellTraits, P extends string = string> {
     this.clientId = newClientId(options.kind);
     this.root = htmlElement("div", { class: `jaxwidgets jaxwidgets-${options.kind}` }, undefined, this.doc);
     injectStyle(this.root);
+    this.cleanups.push(followPageTheme(this.root));
     if (options.style) this.root.append(htmlElement("style", {}, options.style, this.doc));
     this.title = htmlElement("div", { class: "jaxwidgets-title" }, undefined, this.doc);
     this.banner = createBanner(this.doc);
@@ -107,9 +111,19 @@ export class WidgetShell<T extends ShellTraits, P extends string = string> {
       },
     });
     this.cleanups.push(() => this.connection.dispose());
+    this.wire = new Wire({
+      client: this.clientId,
+      send: (content, buffers) => this.connection.send(content, buffers),
+      onLateSwitch: () => {
+        for (const { requester } of new Set([...this.requesters.values()])) requester.repeat();
+      },
+    });
     this.onModel("title", () => this.showTitle());
     this.onModel("error", () => this.banner.set(this.model.get("error")));
-    this.onEvent("msg:custom", (content: unknown, buffers?: readonly BinaryLike[]) => this.message(content, buffers ?? []));
+    this.onEvent("msg:custom", (content: unknown, buffers?: readonly BinaryLike[]) => {
+      const received = this.wire.receive(content, buffers ?? []);
+      if (received) this.message(received.content, received.buffers);
+    });
     this.showTitle();
     this.banner.set(this.model.get("error"));
   }
@@ -118,6 +132,7 @@ export class WidgetShell<T extends ShellTraits, P extends string = string> {
   start(): void {
     this.connection.watch();
     if (this.saved) this.cleanups.push(disableKernelControls(this.root));
+    else this.wire.hello(); // before any request: Python knows whether this page gets buffers before it answers
   }
 
   destroy(): void {

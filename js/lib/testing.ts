@@ -1,5 +1,6 @@
 /** Test helpers shared by the jsdom tests (not bundled: only *.test.ts files import it). */
 
+import type { BinaryLike } from "./arrays";
 import { LAYER_HALF } from "./drag";
 import type { AnyModel } from "./protocol";
 
@@ -25,9 +26,16 @@ export function pressHandle(handle: SVGGElement, init: MouseEventInit = {}): voi
 
 type Handler = (...args: unknown[]) => void;
 
-/** The anywidget model API over a plain object, recording what the view sends (for jsdom tests). */
+/**
+ * The anywidget model API over a plain object, recording what the view sends (for jsdom tests). `sent` holds
+ * the view's requests; its buffer handshakes (lib/wire.ts) are kept apart in `wire`. With `dropBuffers` it
+ * behaves as a manager that drops binary buffers both ways (Colab's CDN manager): `receive` delivers Python's
+ * messages without theirs and `wire` records the page's handshakes without theirs.
+ */
 export class FakeModel<T extends object> implements AnyModel<T> {
   readonly sent: Record<string, unknown>[] = [];
+  readonly wire: { content: Record<string, unknown>; buffers: readonly ArrayBuffer[] }[] = [];
+  dropBuffers = false;
   saves = 0;
   private readonly handlers = new Map<string, Set<Handler>>();
   constructor(readonly state: T) {}
@@ -48,8 +56,14 @@ export class FakeModel<T extends object> implements AnyModel<T> {
   off(event?: string | null, callback?: ((...args: never[]) => void) | null): void {
     if (event) this.handlers.get(event)?.delete(callback as Handler);
   }
-  send(content: unknown): void {
-    this.sent.push(content as Record<string, unknown>);
+  send(content: unknown, _callbacks?: unknown, buffers?: ArrayBuffer[] | ArrayBufferView[]): void {
+    const message = content as Record<string, unknown>;
+    if (message.type !== "_wire") this.sent.push(message);
+    else this.wire.push({ content: message, buffers: this.dropBuffers ? [] : ((buffers ?? []) as ArrayBuffer[]) });
+  }
+  /** A custom message from Python, as the manager hands it to the view. */
+  receive(content: unknown, buffers: readonly BinaryLike[] = []): void {
+    this.emit("msg:custom", content, this.dropBuffers ? [] : buffers);
   }
   emit(event: string, ...args: unknown[]): void {
     for (const handler of [...(this.handlers.get(event) ?? [])]) handler(...args);

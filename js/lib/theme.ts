@@ -1,6 +1,7 @@
 /**
  * Colours and fonts from JupyterLab's CSS variables, with fallbacks that inherit from the host page, so the
- * widget reads well in Lab (light and dark), Notebook 7, VS Code, Colab and marimo alike.
+ * widget reads well in Lab (light and dark), Notebook 7, Voila, VS Code, Colab and marimo alike; the page's
+ * light or dark theme is read from each one's own marks (`pageTheme`).
  */
 
 import { CONTROLS_STYLE } from "./controls";
@@ -161,4 +162,43 @@ export function readCanvasTheme(element: Element): CanvasTheme {
     border: resolveColor(element, "--jp-border-color1", "rgba(128, 128, 128, 0.6)"),
     text: resolveColor(element, "--jp-ui-font-color1", inherited || "#444"),
   };
+}
+
+export type PageTheme = "light" | "dark";
+
+const DARK_CLASSES = ["dark", "dark-theme", "vscode-dark", "vscode-high-contrast"];
+const LIGHT_CLASSES = ["light", "light-theme", "vscode-light", "vscode-high-contrast-light"];
+
+/**
+ * The host page's theme. JupyterLab, Notebook 7 and Voila mark the body (`data-jp-theme-light`); marimo puts
+ * `dark dark-theme` (or `light light-theme`) on the body, VS Code `vscode-dark` / `vscode-light`; any other
+ * page is read from its `color-scheme`, and is light when it says nothing.
+ */
+export function pageTheme(doc: Document): PageTheme {
+  const jupyter = doc.body?.dataset.jpThemeLight;
+  if (jupyter === "true" || jupyter === "false") return jupyter === "true" ? "light" : "dark";
+  for (const element of [doc.body, doc.documentElement]) {
+    if (!element) continue;
+    const classes = element.classList;
+    if (LIGHT_CLASSES.some((name) => classes.contains(name))) return "light";
+    if (DARK_CLASSES.some((name) => classes.contains(name))) return "dark";
+  }
+  const view = doc.defaultView;
+  const scheme = view && doc.body ? view.getComputedStyle(doc.body).colorScheme : "";
+  return /^\s*dark\b/.test(scheme ?? "") ? "dark" : "light";
+}
+
+/**
+ * Mark `root` with the page's theme now and whenever the page switches: `data-theme` and `color-scheme`, so
+ * native checkboxes, sliders, buttons and scrollbars are drawn for a dark page too. Returns the unwatch.
+ */
+export function followPageTheme(root: HTMLElement): () => void {
+  const apply = (): void => {
+    const theme = pageTheme(root.ownerDocument);
+    if (root.dataset.theme === theme) return;
+    root.dataset.theme = theme;
+    root.style.colorScheme = theme;
+  };
+  apply();
+  return observeTheme(root.ownerDocument, apply);
 }

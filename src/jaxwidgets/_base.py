@@ -13,6 +13,8 @@ Wire protocol (the TypeScript side is ``js/lib/flow.ts`` and ``js/lib/protocol.t
 * Messages Python sends unasked (a trait set in Python, a sampler's chunk) go through ``push``: always with
   ``client: ""`` and the newest page seq of their kind, always under the request lock.
 * ``error`` holds a readable message for the banner drawn at the top of the widget ("" when all is well).
+* A front end that drops binary buffers gets them as base64 text instead (the ``_wire`` handshake,
+  ``_wire.py``).
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ from typing import Any, ClassVar, TypeVar
 
 import anywidget
 import traitlets
+
+from ._wire import PROBE as WIRE_PROBE
+from ._wire import WIRE, base64_state, encode_buffers, has_binary
 
 Reply = tuple[dict[str, Any], list[memoryview]]
 Handler = Callable[[Any, dict[str, Any]], Reply]
@@ -106,6 +111,7 @@ class JaxWidget(anywidget.AnyWidget):
         # Requests and pushes are handled one at a time, even when several threads deliver them.
         self._request_lock = threading.RLock()
         self._lanes = {kind: Lane() for kind in self._request_handlers}
+        self._base64 = False  # a view's front end drops binary buffers: send them as base64 text (_wire.py)
         super().__init__(**kwargs)
         self.on_msg(self._on_custom_message)
 
@@ -166,7 +172,40 @@ class JaxWidget(anywidget.AnyWidget):
         if not isinstance(content, dict):
             return
         with self._request_lock:
-            self._handle_request(content)
+            if content.get("type") == WIRE:
+                self._answer_wire(content, buffers)
+            else:
+                self._handle_request(content)
+
+    # ---- binary buffers or base64 (_wire.py) -------------------------------------------------------------
+
+    def _answer_wire(self, content: dict[str, Any], buffers: Sequence[Any]) -> None:
+        """A view's handshake: its probe buffer is missing, or it says ours was: switch to base64."""
+        client = _client_id(content)
+        if content.get("base64") is True or not buffers:
+            self._use_base64()
+            self.send({"type": WIRE, "client": client, "base64": True})
+        else:
+            self.send({"type": WIRE, "client": client}, [WIRE_PROBE])
+
+    def _use_base64(self) -> None:
+        if self._base64:
+            return
+        self._base64 = True
+        binary = [name for name, value in super().get_state().items() if has_binary(value)]
+        if binary:
+            self.send_state(binary)  # the arrays the page lost, again as base64 text
+
+    def send(self, content: Any, buffers: Sequence[Any] | None = None) -> None:
+        """Send a custom message; its buffers go inside the content once a view has asked for base64."""
+        if self._base64 and buffers:
+            content, buffers = encode_buffers(content, buffers), None
+        super().send(content, buffers)
+
+    def get_state(self, key: Any = None, drop_defaults: bool = False) -> dict[str, Any]:
+        """The synced state; once a view has asked for base64, its buffers are base64 text."""
+        state: dict[str, Any] = super().get_state(key, drop_defaults)
+        return base64_state(state) if getattr(self, "_base64", False) else state
 
     def _handle_request(self, content: dict[str, Any]) -> None:
         kind, seq = content.get("type"), content.get("seq")

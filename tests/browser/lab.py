@@ -1,7 +1,7 @@
 """Drive a real JupyterLab in Chromium: the one implementation shared by tests/browser and benchmarks/.
 
-- ``jupyter_lab(root)``: a private JupyterLab server on 127.0.0.1 (own config, settings and workspace dirs),
-  ended by its process group when the ``with`` block exits, whatever happened inside it.
+- ``jupyter_lab(root)`` (from ``servers.py``, with Notebook 7, Voila and marimo): a private JupyterLab on
+  127.0.0.1, ended by its process group when the ``with`` block exits, whatever happened inside it.
 - ``chromium(user_data_dir)``: a headless Chromium (Debian's when installed) as a Playwright context.
 - ``Notebook``: open a notebook in a fresh workspace, run all its cells, run Python in its kernel, drag.
 
@@ -11,22 +11,18 @@ Facts behind the choices (flags, settings, frame-aligned input) are in ``shared/
 from __future__ import annotations
 
 import json
-import os
-import secrets
-import signal
-import socket
-import subprocess
-import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from .servers import LabServer, free_port, jupyter_lab, stop_process_group
+
+__all__ = ["LabServer", "jupyter_lab", "stop_process_group"]  # re-exported: the tests import them from here
 
 DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -46,103 +42,6 @@ VIEWPORT = {"width": 1280, "height": 1000}
 
 # JavaScript: the notebook panel showing `path` (a page may hold several panels).
 _PANEL_JS = "(path) => [...window.jupyterapp.shell.widgets('main')].find((w) => w.context?.path === path)"
-
-
-# ---- the server -------------------------------------------------------------------------------------
-
-
-@dataclass
-class LabServer:
-    url: str  # http://127.0.0.1:<port>
-    token: str
-    root: Path  # the server's root_dir: notebooks opened by path relative to it
-    log: Path
-
-    def read_log(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _private_dirs(base: Path) -> dict[str, str]:
-    """Private config, runtime, settings and workspace dirs: a user's settings are never touched."""
-    dirs = {
-        "JUPYTER_CONFIG_DIR": base / "config",
-        "JUPYTER_RUNTIME_DIR": base / "runtime",
-        "JUPYTERLAB_SETTINGS_DIR": base / "settings",
-        "JUPYTERLAB_WORKSPACES_DIR": base / "workspaces",
-    }
-    for path in dirs.values():
-        path.mkdir(parents=True, exist_ok=True)
-    # The news / update pop-up would cover the notebook.
-    notification = dirs["JUPYTERLAB_SETTINGS_DIR"] / "@jupyterlab" / "apputils-extension"
-    notification.mkdir(parents=True, exist_ok=True)
-    (notification / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False})
-    )
-    return {name: str(path) for name, path in dirs.items()}
-
-
-def _wait_ready(url: str, token: str, process: subprocess.Popen[bytes], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    request = urllib.request.Request(f"{url}/api/status", headers={"Authorization": f"token {token}"})
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"jupyter lab exited with code {process.returncode}")
-        try:
-            with urllib.request.urlopen(request, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"jupyter lab did not answer {url}/api/status within {timeout} s")
-
-
-def stop_process_group(process: subprocess.Popen[bytes], grace: float = 10.0) -> None:
-    """End a process started with start_new_session=True together with its children (kernels)."""
-    if process.poll() is not None:
-        return
-    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
-
-
-@contextmanager
-def jupyter_lab(root: Path, work_dir: Path, timeout: float = 60.0) -> Iterator[LabServer]:
-    """Run ``jupyter lab`` serving ``root``; private state lives in ``work_dir``."""
-    port, token = free_port(), secrets.token_hex(16)
-    env = {**os.environ, **_private_dirs(work_dir)}
-    command = [
-        sys.executable, "-m", "jupyter", "lab", "--no-browser",
-        "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-        "--LabApp.expose_app_in_browser=True",
-    ]  # fmt: skip
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        command.append("--allow-root")  # otherwise it exits at once
-    log = work_dir / "jupyter-lab.log"
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(
-            command, env=env, cwd=root, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        _wait_ready(url, token, process, timeout)
-        yield LabServer(url, token, root, log)
-    finally:
-        stop_process_group(process)
 
 
 # ---- the browser ------------------------------------------------------------------------------------
@@ -257,17 +156,23 @@ class Notebook:
         path: str,
         timeout: float = 90.0,
         on_page: Callable[[Any], None] | None = None,
+        app: str = "lab",
     ) -> Notebook:
-        """Open ``path``; ``on_page(page)`` runs before the page loads (e.g. to listen to its console)."""
+        """Open ``path`` in JupyterLab (or ``app="notebook"``: Notebook 7); ``on_page(page)`` runs before
+        the page loads (e.g. to listen to its console)."""
         page = context.new_page()
         page.set_default_timeout(timeout * 1000)
         if on_page is not None:
             on_page(page)
-        workspace = f"test-{uuid.uuid4().hex[:12]}"  # a fresh workspace: no layout restored from earlier
-        page.goto(f"{lab.url}/lab/workspaces/{workspace}/tree/{path}?token={lab.token}")
+        if app == "notebook":  # Notebook 7: one notebook per page, no workspaces
+            page.goto(f"{lab.url}/notebooks/{path}?token={lab.token}")
+        else:
+            workspace = f"test-{uuid.uuid4().hex[:12]}"  # a fresh workspace: no layout restored from earlier
+            page.goto(f"{lab.url}/lab/workspaces/{workspace}/tree/{path}?token={lab.token}")
         notebook = cls(page, path)
         notebook.wait_kernel_idle(timeout)
-        page.evaluate("window.jupyterapp.shell.collapseLeft()")  # the file browser only takes room
+        if app == "lab":
+            page.evaluate("window.jupyterapp.shell.collapseLeft()")  # the file browser only takes room
         return notebook
 
     def close(self) -> None:
