@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import doctest
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -29,7 +30,7 @@ def test_doctests() -> None:
 
 def test_a_student_drags_a_kernel_on_a_jupyter_server(tmp_path: Path) -> None:
     with classroom_hub.jupyter_server(tmp_path) as (base_url, token, _process):
-        student = asyncio.run(drag_once(lambda http: classroom_hub.token_access(base_url, token, http)))
+        student = run_in_own_loop(drag_once(lambda http: classroom_hub.token_access(base_url, token, http)))
     check_drags(student)
 
 
@@ -39,8 +40,14 @@ def test_a_student_drags_a_kernel_through_jupyterhub(tmp_path: Path) -> None:
     if chp is None:
         pytest.skip("no configurable-http-proxy (npm install --prefix /tmp/chp configurable-http-proxy)")
     with classroom_hub.jupyterhub(tmp_path, chp) as hub:
-        student = asyncio.run(drag_once(None, hub))
+        student = run_in_own_loop(drag_once(None, hub))
     check_drags(student)
+
+
+def run_in_own_loop(coroutine):  # type: ignore[no-untyped-def]
+    """asyncio.run in a thread: the browser tests' Playwright keeps an event loop running in this one."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 async def drag_once(access_for, hub: classroom_hub.Hub | None = None) -> Student:  # type: ignore[no-untyped-def]

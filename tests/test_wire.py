@@ -21,7 +21,8 @@ def two_minima(x: Any, y: Any) -> Any:
 def surface() -> Any:
     widget = jaxwidgets.LossSurface(two_minima, x=(-2, 2), y=(-2, 2), resolution=24)
     sent: list[tuple[dict[str, Any], list[Any]]] = []
-    widget._repr_mimebundle_()  # first display: the grid is computed
+    widget._repr_mimebundle_()  # first display: the grid is computed, in a worker thread
+    widget.wait_for_surface()  # so the arrays are in the state before the page says it lost them
     widget.comm.send = lambda data=None, metadata=None, buffers=None: sent.append((data, list(buffers or [])))
     widget.sent = sent
     return widget
