@@ -124,18 +124,18 @@ describe("CurveFit view", () => {
     el.addEventListener("jaxwidgets:frame", (e) => frames.push((e as CustomEvent).detail));
     vi.advanceTimersByTime(50);
     expect(root().dataset.provisional).toBe("false");
-    slider("b").value = "2.5";
+    slider("b").value = "1.5"; // Δb = 0.5: the guess moves the curve by an 8th of the plot
     slider("b").dispatchEvent(new Event("input"));
     expect(root().dataset.provisional).toBe("true");
     vi.advanceTimersByTime(50); // the next animation frame paints the provisional curve at the new values
-    expect(frames.at(-1)).toMatchObject({ kind: "provisional", x: 2, y: 2.5 });
+    expect(frames.at(-1)).toMatchObject({ kind: "provisional", x: 2, y: 1.5 });
     expect(JSON.parse(root().dataset.values!)).toEqual([2, 1]); // the exact picture is still the old one
     const sent = model.sent.at(-1)!;
-    const own = reply([2, 2.5], sent.seq as number, sent.client as string);
+    const own = reply([2, 1.5], sent.seq as number, sent.client as string);
     model.emit("msg:custom", own.content, own.buffers);
     expect(root().dataset.provisional).toBe("false");
     vi.advanceTimersByTime(50);
-    expect(frames.at(-1)).toMatchObject({ kind: "exact", x: 2, y: 2.5 });
+    expect(frames.at(-1)).toMatchObject({ kind: "exact", x: 2, y: 1.5 });
     expect(frames.filter((f) => f.kind === "exact")).toHaveLength(2); // each exact picture announced once
   });
 

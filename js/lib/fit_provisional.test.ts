@@ -51,6 +51,13 @@ describe("ProvisionalCurve", () => {
     expect([provisional.ahead, provisional.curve, root.dataset.provisional]).toEqual([false, null, "false"]);
   });
 
+  it("shows no guess for a jump of more than a quarter of the plot's height, but is still ahead", () => {
+    const root = document.createElement("div");
+    const provisional = new ProvisionalCurve();
+    provisional.update(root, { shown: exactPicture(), at: [2, 1] }, [2, 2.5], PLOT); // Δb = 1.5 > 4 / 4
+    expect([provisional.ahead, provisional.curve, root.dataset.provisional]).toEqual([true, null, "true"]);
+  });
+
   it("fades the exact layer while ahead and restores it after", () => {
     const [root, layer] = [document.createElement("div"), document.createElement("canvas")];
     const ink = { begin: () => null } as never; // jsdom has no canvas: only the layer's opacity is drawn

@@ -55,6 +55,11 @@ export function linearisedCurve(
   return curve;
 }
 
+/** The largest change of the curve, as a fraction of the plot's height, that a linearised guess may show: a
+ * Gaussian peak moved by half its width changes by about this much, and looks it; farther out the line bends
+ * the peak out of shape (seen in the browser), and the faint exact curve alone says "waiting" better. */
+export const GUESS_LIMIT = 0.25;
+
 /** Whether the page is ahead of its exact picture, and the linearised curve it draws meanwhile. */
 export class ProvisionalCurve {
   ahead = false;
@@ -62,8 +67,9 @@ export class ProvisionalCurve {
 
   /**
    * Called on every move and every picture: `exact` is the picture shown and the values it was asked for.
-   * No guess where the line would move the curve by more than the plot's height, nor below `floor`. Sets
-   * `data-provisional` on `root` (for tests): "true" from a move until the exact reply for its values.
+   * No guess where the line would move the curve by more than GUESS_LIMIT of the plot's height; none below
+   * `floor`. Sets `data-provisional` on `root` (for tests): "true" from a move until the exact reply for its
+   * values.
    */
   update(
     root: HTMLElement,
@@ -73,7 +79,7 @@ export class ProvisionalCurve {
     floor?: number,
   ): void {
     this.ahead = exact !== null && values.length > 0 && !sameValues(exact.at, values);
-    const how = { curvePoints: plot.curve_points, floor, limit: Math.abs(plot.y_range[1] - plot.y_range[0]) };
+    const how = { curvePoints: plot.curve_points, floor, limit: GUESS_LIMIT * Math.abs(plot.y_range[1] - plot.y_range[0]) };
     this.curve = this.ahead && exact ? linearisedCurve(exact.shown, exact.at, values, how) : null;
     root.dataset.provisional = String(this.ahead);
   }
