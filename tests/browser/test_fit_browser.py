@@ -110,7 +110,7 @@ def test_dragging_a_peak_handle_moves_two_parameters_in_python(fit: Fit, artifac
     assert fit.root.screenshot(path=artifacts / "curve_fit_after_drag.png") != before_png
 
 
-def test_a_handle_moved_while_the_kernel_is_busy_draws_the_linearised_curve_then_the_exact_one(
+def test_a_handle_moved_while_the_reply_is_slow_draws_the_linearised_curve_then_the_exact_one(
     fit: Fit, artifacts: Path
 ) -> None:
     def frames() -> list[dict[str, Any]]:
