@@ -25,8 +25,8 @@ from typing import Any
 import nbformat
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests" / "browser"))
-import lab  # noqa: E402  (the one JupyterLab + Chromium driver, shared with the browser tests)
+sys.path.insert(0, str(REPO))
+from tests.browser import lab  # noqa: E402  (the one JupyterLab + Chromium driver, shared with the browser tests)
 
 RESULTS = Path(__file__).resolve().parent / "results"
 GOALS = {"exact_p50_ms": 26.0, "exact_p95_ms": 33.0, "exact_updates_per_s": 45.0, "final_frame_ms": 33.0}

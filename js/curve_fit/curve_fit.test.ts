@@ -118,6 +118,42 @@ describe("CurveFit view", () => {
     expect(model.sent.at(-1)).toMatchObject({ type: "params", values: [2 + 0.12, 2.5] });
   });
 
+  it("draws the linearised curve at once on a move, marked provisional until the exact reply for it", () => {
+    answerFetch([2, 1]);
+    const frames: { kind: string; x: number; y: number }[] = [];
+    el.addEventListener("jaxwidgets:frame", (e) => frames.push((e as CustomEvent).detail));
+    vi.advanceTimersByTime(50);
+    expect(root().dataset.provisional).toBe("false");
+    slider("b").value = "1.5"; // Δb = 0.5: the guess moves the curve by an 8th of the plot
+    slider("b").dispatchEvent(new Event("input"));
+    expect(root().dataset.provisional).toBe("true");
+    vi.advanceTimersByTime(50); // the next animation frame paints the provisional curve at the new values
+    expect(frames.at(-1)).toMatchObject({ kind: "provisional", x: 2, y: 1.5 });
+    expect(JSON.parse(root().dataset.values!)).toEqual([2, 1]); // the exact picture is still the old one
+    const sent = model.sent.at(-1)!;
+    const own = reply([2, 1.5], sent.seq as number, sent.client as string);
+    model.emit("msg:custom", own.content, own.buffers);
+    expect(root().dataset.provisional).toBe("false");
+    vi.advanceTimersByTime(50);
+    expect(frames.at(-1)).toMatchObject({ kind: "exact", x: 2, y: 1.5 });
+    expect(frames.filter((f) => f.kind === "exact")).toHaveLength(2); // each exact picture announced once
+  });
+
+  it("stays provisional when a reply answers an older move, and sends nothing more for the guess", () => {
+    answerFetch([2, 1]);
+    slider("b").value = "2.5";
+    slider("b").dispatchEvent(new Event("input"));
+    const first = model.sent.at(-1)!;
+    slider("b").value = "3";
+    slider("b").dispatchEvent(new Event("input")); // waits: one request in flight
+    const requests = model.sent.filter((m) => m.type === "params").length;
+    const older = reply([2, 2.5], first.seq as number, first.client as string);
+    model.emit("msg:custom", older.content, older.buffers);
+    expect(root().dataset.provisional).toBe("true"); // the page shows b = 3, the exact picture b = 2.5
+    expect(model.sent.filter((m) => m.type === "params")).toHaveLength(requests + 1); // only the newest goes
+    expect(model.sent.at(-1)).toMatchObject({ values: [2, 3] });
+  });
+
   it("binds Fix to the fixed trait", () => {
     const fix = el.querySelector<HTMLInputElement>('input[aria-label="fix b"]')!;
     fix.checked = true;

@@ -42,7 +42,7 @@ export function mleNote(plot: DensityPlot, names: readonly string[]): string {
   return `MLE (dashed): ${names.map((name, i) => `${name} = ${formatNumber(values[i] ?? Number.NaN)}`).join(", ")}`;
 }
 
-export const DENSITY_FIT: FitSpec<DensityPlot> = { kind: "density-fit", drawData, lowerPanels: [], note: mleNote };
+export const DENSITY_FIT: FitSpec<DensityPlot> = { kind: "density-fit", drawData, lowerPanels: [], note: mleNote, curveFloor: 0 };
 
 function render({ model, el }: RenderProps<FitTraits<DensityPlot>>): () => void {
   const view = new FitView(model, el, DENSITY_FIT);

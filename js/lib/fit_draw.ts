@@ -43,6 +43,39 @@ export function fitFrames(message: FitMessage, buffers: readonly BinaryLike[], s
   return { frames, final: decodeShown(message.final, buffers) };
 }
 
+const FRAME_MS = { min: 30, max: 120, total: 2000 };
+
+/** Plays a Fit's frames on a timer (about 2 s in all), then its final picture; marks the root's
+ * `data-animating` and `data-frame`. `text` says which step is shown. */
+export class FitAnimation {
+  text = "";
+  private timer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(private readonly root: HTMLElement) {}
+
+  play(frames: readonly Shown[], final: Shown, show: (shown: Shown) => void): void {
+    this.stop();
+    const delay = Math.min(FRAME_MS.max, Math.max(FRAME_MS.min, FRAME_MS.total / Math.max(1, frames.length)));
+    const step = (k: number): void => {
+      const frame = frames[k];
+      this.timer = frame ? setTimeout(() => step(k + 1), delay) : null;
+      this.text = frame ? `step ${k} of ${frames.length - 1}` : "";
+      this.root.dataset.animating = String(Boolean(frame));
+      this.root.dataset.frame = String(k);
+      show(frame ?? final);
+    };
+    step(0);
+  }
+
+  stop(): void {
+    if (this.timer === null) return;
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.text = "";
+    this.root.dataset.animating = "false";
+  }
+}
+
 export const MARGIN = { left: 62, right: 14, top: 8, bottom: 42, gap: 30 };
 const MAIN_HEIGHT = 300;
 const LOWER_HEIGHT = 100;
@@ -92,6 +125,41 @@ export function parameterHandle(label: string, place: HandlePlace): Handle {
     },
     place.doc,
   );
+}
+
+export interface PlacedHandle {
+  handle: Handle;
+  /** The indices of its x and y parameters. */
+  ix: number;
+  iy: number;
+}
+
+/** The plot's handles, {label: [x parameter, y parameter]}: a move reports both parameters' new values. */
+export function parameterHandles(
+  pairs: Record<string, [string, string]>,
+  names: readonly string[],
+  place: Omit<HandlePlace, "ranges" | "onMove"> & {
+    range(name: string): [number, number];
+    onMove(changes: [number, number][]): void;
+  },
+): PlacedHandle[] {
+  const placed: PlacedHandle[] = [];
+  for (const [label, [xName, yName]] of Object.entries(pairs)) {
+    const [ix, iy] = [names.indexOf(xName), names.indexOf(yName)];
+    if (ix < 0 || iy < 0) continue;
+    const handle = parameterHandle(label, {
+      ...place,
+      ranges: () => [place.range(xName), place.range(yName)],
+      onMove: (x, y) =>
+        place.onMove([
+          [ix, x],
+          [iy, y],
+        ]),
+    });
+    handle.element.dataset.params = `${xName},${yName}`;
+    placed.push({ handle, ix, iy });
+  }
+  return placed;
 }
 
 export function clampTo(value: number, [low, high]: [number, number]): number {
@@ -155,11 +223,11 @@ export function sensitivityPanel<P extends FitPlotBase>(names: readonly string[]
   };
 }
 
-/** A picture was painted: `data-exact-seq`, and the `jaxwidgets:frame` event keyed by the first handle's
- * values as asked (what the latency benchmark and the browser tests match pointer moves to). */
-export function announceFrame(root: HTMLElement, seq: number, xy: [number, number] | null): void {
-  root.dataset.exactSeq = String(seq);
+/** A picture was painted: `data-exact-seq` (exact ones), and the `jaxwidgets:frame` event keyed by the first
+ * handle's values as asked (what the latency benchmark and the browser tests match pointer moves to). */
+export function announceFrame(root: HTMLElement, kind: FrameDetail["kind"], seq: number, xy: [number, number] | null): void {
+  if (kind === "exact") root.dataset.exactSeq = String(seq);
   if (!xy) return;
-  const detail: FrameDetail = { kind: "exact", x: xy[0], y: xy[1], seq, time: performance.now() };
+  const detail: FrameDetail = { kind, x: xy[0], y: xy[1], seq, time: performance.now() };
   root.dispatchEvent(new CustomEvent(FRAME_EVENT, { detail, bubbles: true }));
 }

@@ -4,13 +4,13 @@
  * the parameter panel, the Fit button that animates the optimizer's iterates, and the readout.
  *
  * A widget gives its `FitSpec`: how to draw its data, and its lower panels. `values` are the parameters the
- * user sees (moved at once by a drag); `shown` is the exact picture of the newest reply. A drag stops a
+ * user sees (moved at once by a drag); `shown` is the exact picture of the newest reply. Until the reply for
+ * the user's values comes, the curve is linearised about `shown` (lib/fit_provisional.ts). A drag stops a
  * running animation, and its request makes Python abandon a Fit still running: a drag is never lost.
  */
 import type { BinaryLike } from "./arrays";
 import { drawAxes } from "./axes";
 import { button, checkbox } from "./controls";
-import type { Handle } from "./drag";
 import { htmlElement, observeWidth, svgElement } from "./dom";
 import { replyIsFor } from "./flow";
 import {
@@ -18,14 +18,17 @@ import {
   decodeShown,
   fitLayout,
   MARGIN,
-  parameterHandle,
+  parameterHandles,
+  type PlacedHandle,
   drawCurve,
   type FitMessage,
+  FitAnimation,
   fitFrames,
   type ReplyRecords,
   sensitivityPanel,
 } from "./fit_draw";
 import { FIT_PANEL_STYLE, type FitReport, ParamPanel, readoutParts, showTexts } from "./fit_panel";
+import { ProvisionalCurve } from "./fit_provisional";
 import { Ink } from "./ink";
 import type { AnyModel, Pair } from "./protocol";
 import { type PlotRect, type PlotScales, plotScales } from "./scale";
@@ -76,10 +79,11 @@ export interface FitSpec<P extends FitPlotBase> {
   lowerPanels: LowerPanel<P>[];
   /** A note shown with the readout (e.g. the known MLE). */
   note?(plot: P, names: readonly string[]): string;
+  /** The lowest value the curve can take (a density's 0): the provisional curve is cut there. */
+  curveFloor?: number;
 }
 
-type Part = "data" | "curve";
-const FRAME_MS = { min: 30, max: 120, total: 2000 };
+type Part = "data" | "curve" | "provisional";
 
 export class FitView<P extends FitPlotBase> {
   readonly shell: WidgetShell<FitTraits<P>, Part>;
@@ -92,9 +96,10 @@ export class FitView<P extends FitPlotBase> {
   private readonly figure: HTMLDivElement;
   private readonly dataInk: Ink;
   private readonly curveInk: Ink;
+  private readonly provisionalInk: Ink;
   private readonly axes: SVGSVGElement;
   private readonly handleLayer: HTMLDivElement;
-  private readonly handles: { handle: Handle; ix: number; iy: number }[] = [];
+  private readonly handles: PlacedHandle[];
   private readonly readout: HTMLDivElement;
   private readonly fitButton: HTMLButtonElement;
   private readonly sensitivityBox: HTMLInputElement;
@@ -104,8 +109,9 @@ export class FitView<P extends FitPlotBase> {
   private start: number[] | null = null;
   /** The picture on screen: its seq and the values asked for (the key of its frame event). */
   private exact: { seq: number; values: ArrayLike<number> } | null = null;
-  private animation: ReturnType<typeof setTimeout> | null = null;
-  private frameText = "";
+  private announced: object | null = null; // the exact picture last announced (each is announced once)
+  private readonly provisional = new ProvisionalCurve();
+  private readonly animation: FitAnimation;
   private axesKey = "";
   private theme: CanvasTheme = { border: "#999", text: "#444" };
 
@@ -120,8 +126,9 @@ export class FitView<P extends FitPlotBase> {
       style: FIT_PANEL_STYLE + (spec.style ?? ""),
       paint: (parts) => this.paint(parts),
       onMessage: (content, buffers) => this.message(content, buffers),
-      onDisconnect: () => this.stopAnimation(),
+      onDisconnect: () => this.animation.stop(),
     });
+    this.animation = new FitAnimation(this.shell.root);
     const doc = this.shell.doc;
     this.figure = htmlElement(
       "div",
@@ -131,9 +138,10 @@ export class FitView<P extends FitPlotBase> {
     );
     this.dataInk = new Ink(doc, "fit-data");
     this.curveInk = new Ink(doc, "fit-curve");
+    this.provisionalInk = new Ink(doc, "fit-provisional");
     this.axes = svgElement("svg", { class: "fit-axes" }, doc);
     this.handleLayer = htmlElement("div", { class: "handle-layers" }, undefined, doc);
-    this.figure.append(this.dataInk.canvas, this.curveInk.canvas, this.axes, this.handleLayer);
+    this.figure.append(this.dataInk.canvas, this.curveInk.canvas, this.provisionalInk.canvas, this.axes, this.handleLayer);
     this.readout = htmlElement("div", { class: "fit-readout", "aria-live": "polite" }, undefined, doc);
     this.panel = new ParamPanel(this.names, doc);
     this.fitButton = button("Fit", { className: "fit-button", title: "Run BFGS from here and animate its steps" }, doc);
@@ -147,7 +155,14 @@ export class FitView<P extends FitPlotBase> {
     this.params = this.shell.requester<{ values: number[]; fetch?: true }>("params");
     this.fitRequester = this.shell.requester<Record<string, never>>("fit", { acks: true });
     this.wire(reset);
-    this.buildHandles();
+    this.handles = parameterHandles(model.get("handles"), this.names, {
+      figure: this.figure,
+      scales: () => this.scales(),
+      range: (name) => this.range(name),
+      onMove: (changes) => this.moved(changes, null),
+      doc: this.shell.doc,
+    });
+    for (const { handle } of this.handles) this.handleLayer.append(handle.layer);
     this.panel.setRanges(model.get("ranges"));
     this.panel.setFixed(model.get("fixed"));
     this.fitButton.disabled = Boolean(model.get("fitting"));
@@ -158,7 +173,7 @@ export class FitView<P extends FitPlotBase> {
   }
 
   destroy(): void {
-    this.stopAnimation();
+    this.animation.stop();
     for (const { handle } of this.handles) handle.destroy();
     this.shell.destroy();
   }
@@ -197,30 +212,6 @@ export class FitView<P extends FitPlotBase> {
     shell.addCleanup(observeTheme(shell.doc, () => this.shell.invalidate("data", "curve")));
   }
 
-  private buildHandles(): void {
-    for (const [label, [xName, yName]] of Object.entries(this.model.get("handles"))) {
-      const [ix, iy] = [this.names.indexOf(xName), this.names.indexOf(yName)];
-      if (ix < 0 || iy < 0) continue;
-      const handle = parameterHandle(label, {
-        figure: this.figure,
-        scales: () => this.scales(),
-        ranges: () => [this.range(xName), this.range(yName)],
-        onMove: (x, y) =>
-          this.moved(
-            [
-              [ix, x],
-              [iy, y],
-            ],
-            null,
-          ),
-        doc: this.shell.doc,
-      });
-      handle.element.dataset.params = `${xName},${yName}`;
-      this.handleLayer.append(handle.layer);
-      this.handles.push({ handle, ix, iy });
-    }
-  }
-
   /** While the Fit kernel compiles (after construction) the button says so; pressed, the Fit waits for it. */
   private showCompiling(): void {
     this.fitButton.textContent = this.model.get("compiling") ? "Fit (compiling…)" : "Fit";
@@ -235,11 +226,20 @@ export class FitView<P extends FitPlotBase> {
   /** The user moved parameters (slider, handle, reset): shown at once, sent newest-wins. */
   private moved(changes: [number, number][], active: HTMLInputElement | null): void {
     if (this.values.length !== this.names.length) return; // nothing known yet
-    this.stopAnimation();
+    this.animation.stop();
     for (const [i, v] of changes) this.values[i] = v;
     this.placeHandles();
     this.panel.show(this.values, this.shown?.gradient ?? null, active, this.shown?.loss);
     this.params.request({ values: [...this.values] });
+    this.updateProvisional();
+  }
+
+  /** The linearised curve at the user's values while they are ahead of the exact picture (none otherwise). */
+  private updateProvisional(): void {
+    const [plot, shown, exact] = [this.plot(), this.shown, this.exact];
+    const base = shown && exact ? { shown, at: exact.values } : null;
+    if (plot) this.provisional.update(this.shell.root, base, this.values, plot, this.spec.curveFloor);
+    this.shell.invalidate("provisional");
   }
 
   private message(content: unknown, buffers: readonly BinaryLike[]): void {
@@ -256,7 +256,7 @@ export class FitView<P extends FitPlotBase> {
     if (!mine && reply.seq < this.params.lastSentSeq) return; // Python has not seen this view's newest move
     const shown = decodeShown(reply, buffers);
     if (!mine || this.values.length === 0) {
-      this.stopAnimation();
+      this.animation.stop();
       this.values = Array.from(shown.values);
     }
     this.start ??= Array.from(shown.values);
@@ -266,27 +266,10 @@ export class FitView<P extends FitPlotBase> {
   private fitMessage(message: FitMessage & { seq: number }, buffers: readonly BinaryLike[]): void {
     if (this.params.busy || this.handles.some(({ handle }) => handle.dragging())) return; // the drag wins
     const { frames, final } = fitFrames(message, buffers, this.names.length);
-    const delay = Math.min(FRAME_MS.max, Math.max(FRAME_MS.min, FRAME_MS.total / Math.max(1, frames.length)));
-    this.stopAnimation();
-    this.shell.root.dataset.animating = "true";
-    const step = (k: number): void => {
-      const frame = frames[k];
-      this.animation = frame ? setTimeout(() => step(k + 1), delay) : null;
-      this.frameText = frame ? `step ${k} of ${frames.length - 1}` : "";
-      this.shell.root.dataset.animating = String(Boolean(frame));
-      this.shell.root.dataset.frame = String(k);
-      this.values = Array.from((frame ?? final).values);
-      this.show(frame ?? final, message.seq);
-    };
-    step(0);
-  }
-
-  private stopAnimation(): void {
-    if (this.animation === null) return;
-    clearTimeout(this.animation);
-    this.animation = null;
-    this.frameText = "";
-    this.shell.root.dataset.animating = "false";
+    this.animation.play(frames, final, (shown) => {
+      this.values = Array.from(shown.values);
+      this.show(shown, message.seq);
+    });
   }
 
   private show(shown: Shown, seq: number, asked?: number[]): void {
@@ -299,12 +282,13 @@ export class FitView<P extends FitPlotBase> {
     this.panel.show(this.values, shown.gradient, this.panel.activeSlider(this.shell.doc), shown.loss);
     this.placeHandles();
     this.showReadout();
+    this.updateProvisional();
     this.shell.invalidate("curve");
   }
 
   private showReadout(): void {
     if (!this.shown) return;
-    const parts = readoutParts(this.model.get("loss_name"), this.shown.loss, this.model.get("fit_report") ?? {}, this.frameText);
+    const parts = readoutParts(this.model.get("loss_name"), this.shown.loss, this.model.get("fit_report") ?? {}, this.animation.text);
     const plot = this.plot();
     const note = plot && this.spec.note ? this.spec.note(plot, this.names) : "";
     if (note) parts.push(note);
@@ -360,9 +344,18 @@ export class FitView<P extends FitPlotBase> {
       if (ctx) this.spec.drawData(ctx, this.scales(), plot, this.theme);
     }
     if (parts.has("curve") || parts.has("data")) this.paintCurve(plot);
+    const color = resolveColor(this.shell.root, "--jp-brand-color1", "#1976d2");
+    this.provisional.paint(this.provisionalInk, this.scales(), plot, this.curveInk.canvas, color);
+    if (parts.has("curve") || parts.has("provisional")) this.announce();
+  }
+
+  /** Each exact picture once when first painted, and each provisional one, keyed by the first handle. */
+  private announce(): void {
     const [exact, first] = [this.exact, this.handles[0]];
-    if (parts.has("curve") && exact)
-      announceFrame(this.shell.root, exact.seq, first ? [exact.values[first.ix]!, exact.values[first.iy]!] : null);
+    const key = (v: ArrayLike<number>): [number, number] | null => (first ? [v[first.ix]!, v[first.iy]!] : null);
+    if (exact && exact !== this.announced) announceFrame(this.shell.root, "exact", exact.seq, key(exact.values));
+    this.announced = exact;
+    if (this.provisional.curve) announceFrame(this.shell.root, "provisional", this.params.lastSentSeq, key(this.values));
   }
 
   private paintCurve(plot: P): void {

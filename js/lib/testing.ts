@@ -99,6 +99,9 @@ export function recordingContext(): { ctx: CanvasRenderingContext2D; calls: stri
     "restore",
     "setTransform",
     "clearRect",
+    "rect",
+    "clip",
+    "fillRect",
   ];
   for (const name of methods) ctx[name] = record(name);
   return { ctx: ctx as unknown as CanvasRenderingContext2D, calls };

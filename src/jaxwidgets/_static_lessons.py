@@ -94,7 +94,7 @@ def jacobian_snapshot(widget: Jacobian) -> str:
 def _fit_curve(widget: FitWidget) -> tuple[np.ndarray, np.ndarray]:
     """The model curve at the parameters (the drag path's compiled kernel, one call)."""
     reply = widget._evaluate(widget._theta)[2]
-    n = widget._curve_points  # the points past n are the data's own
+    n = int(widget._plot["curve_points"])  # the points past n are the data's own
     return widget._points[:n], _array(reply, "curve")[:n]
 
 

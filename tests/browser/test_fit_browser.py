@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import numpy as np
 import pytest
 
 from .conftest import listen_to_console
-from .lab import LabServer, Notebook, centre, drag
+from .lab import RECORD_FRAMES_JS, LabServer, Notebook, centre, drag
 
 FIT = ".jaxwidgets.jaxwidgets-curve-fit"
 SURFACE = ".jaxwidgets.jaxwidgets-surface"
@@ -33,6 +34,18 @@ class Fit:
         data = self.root.evaluate("(el) => [el.dataset.values, el.dataset.loss]")
         return list(map(float, json.loads(data[0]))), float(data[1])
 
+    def wait_settled(self, timeout: float = 30.0) -> list[float]:
+        """Wait until the page shows the exact picture of its own values (not provisional, not animating);
+        return Python's parameters, checked to be those."""
+        self.page.wait_for_function(
+            "(el) => el.dataset.provisional === 'false' && el.dataset.animating !== 'true'",
+            arg=self.root.element_handle(),
+            timeout=timeout * 1000,
+        )
+        params = self.py_params()
+        assert np.allclose(self.shown()[0], params, rtol=1e-6)
+        return params
+
     def wait_shows(self, values: list[float], timeout: float = 30.0) -> None:
         """Wait until the page's exact picture is of ``values`` (float32, as Python holds them)."""
         self.page.wait_for_function(
@@ -42,6 +55,21 @@ class Fit:
             arg=[self.root.element_handle(), values],
             timeout=timeout * 1000,
         )
+
+
+@contextmanager
+def slow_replies(notebook: Notebook, widget: str, seconds: float) -> Iterator[None]:
+    """Make the fit widget ``widget``'s every evaluation ``seconds`` slower while inside, so the page waits in
+    its provisional state. (Sleeping in a cell does not hold the replies: the kernel answers comm messages
+    while a cell runs.)"""
+    notebook.python(
+        f"import time as _time\n_slow = {widget}._evaluate\n"
+        f"{widget}._evaluate = lambda theta: (_time.sleep({seconds}), _slow(theta))[1]"
+    )
+    try:
+        yield
+    finally:
+        notebook.python(f"del {widget}._evaluate")
 
 
 @pytest.fixture(scope="module")
@@ -73,14 +101,44 @@ def test_dragging_a_peak_handle_moves_two_parameters_in_python(fit: Fit, artifac
     before = fit.py_params()
     x, y = centre(handle)
     drag(fit.page, (x, y), (x + 50, y + 35), steps=10)
-    after = fit.py_params()
-    fit.wait_shows(after)
+    after = fit.wait_settled()
     assert after[NAMES.index("x0")] > before[NAMES.index("x0")] + 0.1  # right: a larger centre
     assert after[NAMES.index("a0")] < before[NAMES.index("a0")] - 0.1  # down: a smaller amplitude
     others = [i for i, n in enumerate(NAMES) if n not in ("x0", "a0")]
     assert np.allclose(np.array(after)[others], np.array(before)[others])
     assert float(handle.get_attribute("data-x")) == pytest.approx(after[NAMES.index("x0")], rel=1e-6)
     assert fit.root.screenshot(path=artifacts / "curve_fit_after_drag.png") != before_png
+
+
+def test_a_handle_moved_while_the_reply_is_slow_draws_the_linearised_curve_then_the_exact_one(
+    fit: Fit, artifacts: Path
+) -> None:
+    def frames() -> list[dict[str, Any]]:
+        return list(
+            fit.root.evaluate(
+                "(el) => window.__frames.filter((f) => f.root === el).map(({kind, x, y}) => ({kind, x, y}))"
+            )
+        )
+
+    fit.page.evaluate(RECORD_FRAMES_JS)
+    handle = fit.root.locator('[role="slider"][aria-label="peak 1"]')
+    x, y = centre(handle)
+    root = fit.root.element_handle()
+    with slow_replies(fit.notebook, "fit", 3.0):
+        drag(fit.page, (x, y), (x + 12, y - 10), steps=4)
+        fit.page.wait_for_function("(el) => el.dataset.provisional === 'true'", arg=root)
+        fit.page.wait_for_timeout(100)
+        fit.root.screenshot(path=artifacts / "curve_fit_provisional.png")
+        last = frames()[-1]  # drawn at once at the handle, while the reply is slow
+        assert last["kind"] == "provisional"
+        assert last["x"] == pytest.approx(float(handle.get_attribute("data-x")), rel=1e-9)
+    fit.page.wait_for_function("(el) => el.dataset.provisional === 'false'", arg=root)
+    params = fit.py_params()
+    fit.wait_shows(params)
+    last = frames()[-1]
+    assert last["kind"] == "exact"
+    at = (params[NAMES.index("x0")], params[NAMES.index("a0")])
+    assert (last["x"], last["y"]) == pytest.approx(at, rel=1e-6)
 
 
 def test_dragging_the_linked_probe_moves_the_curve(fit: Fit, artifacts: Path) -> None:
@@ -98,6 +156,8 @@ def test_dragging_the_linked_probe_moves_the_curve(fit: Fit, artifacts: Path) ->
 
 
 def test_fit_button_animates_bfgs_and_ends_at_pythons_best(fit: Fit, artifacts: Path) -> None:
+    fit.notebook.python("fit.params = init_guess")  # the start both optimizers fit from to one minimum
+    fit.wait_shows(fit.py_params())
     fit.root.scroll_into_view_if_needed()
     before = fit.notebook.value("fit.loss")
     fit.root.locator("button.fit-button").click()
