@@ -1,0 +1,104 @@
+"""A notebook's saved widget state shown without a kernel, by @jupyter-widgets/html-manager: plain
+``jupyter nbconvert --to html`` of a notebook executed with nbclient, and a page of the docs site (myst-nb).
+The views notice that no kernel is behind them and act as static copies (lib/static.ts ``offlineState``).
+
+The pages load the widget manager and anywidget from CDNs; here they are served from node_modules
+(tests/browser/cdn.py). Screenshots: tests/browser/artifacts/embed_*.png.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.notebooks import ExecutedExamples
+
+from .cdn import NODE_MODULES, serve_cdn_locally
+from .conftest import listen_to_console
+from .lab import centre, drag
+
+pytestmark = pytest.mark.skipif(
+    not (NODE_MODULES / "@jupyter-widgets" / "html-manager").is_dir(), reason="npm ci has not run"
+)
+
+
+def two_minima(x: float, y: float) -> float:
+    """f of examples/loss_surface.ipynb's first widget."""
+    return 2 * x**2 - 4 * x * y + y**4 + 2
+
+
+def open_embedded(browser: Any, path: Path) -> tuple[Any, dict[str, list[str]], list[str]]:
+    page = browser.new_page()
+    seen = serve_cdn_locally(page)
+    messages = listen_to_console(page)
+    page.goto(path.as_uri())
+    page.locator(".jaxwidgets-surface .jaxwidgets-figure canvas").first.wait_for(timeout=60_000)
+    return page, seen, messages
+
+
+def check_static_probe(page: Any, root: Any) -> None:
+    """The view says it has no kernel, disables what needs one, and its probe reads the saved grids."""
+    assert "saved widget state" in root.locator(".jaxwidgets-static-note").inner_text()
+    assert root.locator(".jaxwidgets-disconnected").count() == 0  # not "lost": there never was a kernel
+    reset = root.locator(".reset-view")
+    assert reset.is_disabled() and "static copy" in (reset.get_attribute("title") or "")
+    root.scroll_into_view_if_needed()
+    page.wait_for_function("(el) => el.dataset.exactX !== undefined", arg=root.element_handle())
+    before = (root.get_attribute("data-exact-x"), root.get_attribute("data-exact-y"))
+    readout = root.locator(".readout")
+    x, y = centre(root.locator('[role="slider"].handle'))
+    drag(page, (x, y), (x - 90, y + 70), settled=lambda: page.wait_for_timeout(300))
+    page.wait_for_function(
+        "([el, x]) => el.dataset.exactX !== x", arg=[root.element_handle(), before[0]], timeout=10_000
+    )
+    exact_x = float(root.get_attribute("data-exact-x") or "nan")
+    exact_y = float(root.get_attribute("data-exact-y") or "nan")
+    assert (exact_x, exact_y) != tuple(float(v or "nan") for v in before)
+    assert "approximate" in readout.inner_text()
+    value = float(root.get_attribute("data-value") or "nan")
+    assert value == pytest.approx(two_minima(exact_x, exact_y), abs=0.05)  # interpolated from the grid
+
+
+def check_cdn(seen: dict[str, list[str]], messages: list[str]) -> None:
+    assert any("html-manager" in url and url.endswith("/embed-amd.js") for url in seen["served"]), seen
+    assert any("/anywidget@" in url for url in seen["served"]), seen
+    assert not seen["refused"], seen
+    # requirejs looks for anywidget.js beside the page first, then asks the CDN: that one miss is expected.
+    problems = [m for m in messages if "error" in m and "ERR_FILE_NOT_FOUND" not in m]
+    assert not problems, problems
+
+
+def test_plain_nbconvert_shows_interactive_static_copies(
+    executed_examples: ExecutedExamples, browser: Any, tmp_path: Path, artifacts: Path
+) -> None:
+    """examples/loss_surface.ipynb run by nbclient (widget state saved), then plain nbconvert: no flags."""
+    executed = executed_examples["loss_surface.ipynb"]
+    command = [sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", str(executed.path)]
+    subprocess.run([*command, "--output-dir", str(tmp_path)], check=True, timeout=300, capture_output=True)
+    page, seen, messages = open_embedded(browser, tmp_path / "loss_surface.html")
+    try:
+        widgets = page.locator(".jaxwidgets-surface")
+        assert widgets.count() == 3
+        root = widgets.first
+        check_static_probe(page, root)
+        root.screenshot(path=artifacts / "embed_nbconvert_surface.png")
+        check_cdn(seen, messages)
+    finally:
+        page.close()
+
+
+def test_docs_page_shows_interactive_static_copies(built_docs: Path, browser: Any, artifacts: Path) -> None:
+    page, seen, messages = open_embedded(browser, built_docs / "examples" / "loss_surface.html")
+    try:
+        assert page.locator(".jaxwidgets-surface").count() == 3
+        root = page.locator(".jaxwidgets-surface").first
+        check_static_probe(page, root)
+        root.screenshot(path=artifacts / "embed_docs_surface.png")
+        page.screenshot(path=artifacts / "embed_docs_page.png")
+        check_cdn(seen, messages)
+    finally:
+        page.close()
