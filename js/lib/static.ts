@@ -37,8 +37,8 @@ export function staticState(model: { get(key: never): unknown }): StaticState | 
  */
 export function offlineState(model: { get(key: never): unknown; widget_manager?: unknown }, el: Element): StaticState | null {
   if (!el.classList.contains(DISCONNECTED_CLASS)) return null;
-  const manager = model.widget_manager;
-  if (typeof manager === "object" && manager !== null && "kernel" in manager) return null;
+  const manager = model.widget_manager; // anywidget hands it to views; a host without one: not known offline
+  if (typeof manager !== "object" || manager === null || "kernel" in manager) return null;
   const saved = (model.get as (key: string) => unknown)("_saved");
   const record = typeof saved === "object" && saved !== null ? (decodeState(saved) as Partial<StaticState>) : {};
   return { ...record, note: OFFLINE_NOTE };

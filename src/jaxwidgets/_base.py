@@ -83,8 +83,9 @@ class JaxWidget(anywidget.AnyWidget):
     # One id per widget, the same in all its views: the page keys the state views share by it (lib/shared.ts).
     _instance = traitlets.Unicode(read_only=True).tag(sync=True)
     # What a view with no kernel behind it (a notebook's saved widget state rendered by nbconvert's or a
-    # docs page's widget manager) answers from: ``_static_state()`` JSON-encoded, refreshed after each cell.
-    _saved = traitlets.Dict(None, allow_none=True).tag(sync=True)
+    # docs page's widget manager) answers from: ``_static_state()`` JSON-encoded, refreshed after each cell
+    # once the widget was displayed ({} before).
+    _saved = traitlets.Dict().tag(sync=True)
 
     @traitlets.default("_instance")
     def _new_instance_id(self) -> str:

@@ -106,10 +106,10 @@ def keep_saved(widget: JaxWidget) -> None:
     nbclient records the refresh with the cell's output, so its saved widget state carries it.
     """
     try:
-        from IPython import get_ipython
+        from IPython.core.getipython import get_ipython
     except ImportError:  # pragma: no cover - IPython comes with ipywidgets
         return
-    shell = get_ipython()
+    shell: Any = get_ipython()  # type: ignore[no-untyped-call]
     if shell is None:
         return
     _kept.add(widget)
