@@ -122,8 +122,11 @@ def _refresh_kept(*_: Any) -> None:
     for widget in list(_kept):
         if widget.comm is None:  # closed
             _kept.discard(widget)
-        else:
+            continue
+        try:
             refresh_saved(widget)
+        except Exception:  # never a traceback under the user's cell: the record is a convenience
+            _log.warning("jaxwidgets: cannot save %s's record", type(widget).__name__, exc_info=True)
 
 
 def refresh_saved(widget: JaxWidget) -> None:
@@ -136,17 +139,18 @@ def refresh_saved(widget: JaxWidget) -> None:
     >>> runs["names"], runs["steps"], runs["positions"]["shape"]
     (['sgd'], 5, [1, 1, 6, 2])
     """
-    fingerprint = _fingerprint(widget)
-    if _fingerprints.get(widget) == fingerprint:
-        return
-    try:
-        saved = widget._static_state()
-    except Exception:  # not ready (no kernels, no draws yet): the next cell tries again
-        _log.debug("jaxwidgets: nothing saved yet for %s", type(widget).__name__, exc_info=True)
-        return
-    _fingerprints[widget] = fingerprint
-    if saved is not None:
-        widget._saved = encode(saved)
+    with widget._request_lock:  # as a request would: no reply or push changes the state meanwhile
+        fingerprint = _fingerprint(widget)
+        if _fingerprints.get(widget) == fingerprint:
+            return
+        try:
+            saved = widget._static_state()
+        except Exception:  # not ready (no kernels, no draws yet): the next cell tries again
+            _log.debug("jaxwidgets: nothing saved yet for %s", type(widget).__name__, exc_info=True)
+            return
+        _fingerprints[widget] = fingerprint
+        if saved is not None:
+            widget._saved = encode(saved)
 
 
 def _fingerprint(widget: JaxWidget) -> str:
