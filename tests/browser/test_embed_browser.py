@@ -65,20 +65,20 @@ def check_static_probe(page: Any, root: Any) -> None:
     assert value == pytest.approx(two_minima(exact_x, exact_y), abs=0.05)  # interpolated from the grid
 
 
-def check_cdn(seen: dict[str, list[str]], messages: list[str], others: tuple[str, ...] = ()) -> None:
-    """Every CDN file was served from node_modules, except those of ``others`` (other packages' widgets)."""
+def check_cdn(
+    seen: dict[str, list[str]],
+    messages: list[str],
+    others: tuple[str, ...] = (),
+    theirs: tuple[str, ...] = (),
+) -> None:
+    """Every CDN file was served from node_modules, except those of ``others`` (other packages' widgets), and
+    no script but those named in ``theirs`` logged an error (a message names its script's URL)."""
     assert any("html-manager" in url and url.endswith("/embed-amd.js") for url in seen["served"]), seen
     assert any("/anywidget@" in url for url in seen["served"]), seen
     assert not [url for url in seen["refused"] if not any(f"/{name}@" in url for name in others)], seen
     # requirejs looks for anywidget.js beside the page first, then asks the CDN: that one miss is expected.
-    problems = [
-        m
-        for m in messages
-        if "error" in m
-        and "ERR_FILE_NOT_FOUND" not in m
-        and not any(name in m for name in others)
-        and "404 (Not Found)" not in m
-    ]
+    expected = ("ERR_FILE_NOT_FOUND", *others, *theirs)
+    problems = [m for m in messages if "error" in m and not any(text in m for text in expected)]
     assert not problems, problems
 
 
@@ -140,6 +140,7 @@ def test_docs_page_shows_interactive_static_copies(built_docs: Path, browser: An
         check_static_probe(page, root)
         root.screenshot(path=artifacts / "embed_docs_surface.png")
         page.screenshot(path=artifacts / "embed_docs_page.png")
-        check_cdn(seen, messages)
+        # The theme's own script complains that file:// pages keep no theme mode; not a widget's error.
+        check_cdn(seen, messages, theirs=("pydata-sphinx-theme.js",))
     finally:
         page.close()
