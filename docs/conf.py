@@ -1,6 +1,6 @@
 """Sphinx configuration: the example notebooks (through myst-nb) and the API reference from docstrings.
 
-Build: ``sphinx-build -W -b html docs docs/_build/html``. The notebooks are copied from ``examples/`` into
+Build: ``sphinx-build -W --keep-going -b html docs docs/_build/html`` (``pip install -e ".[docs]"``). The notebooks are copied from ``examples/`` into
 ``docs/examples/`` (ignored by git) and executed by myst-nb, or taken already executed from the directory in
 ``JAXWIDGETS_DOCS_NOTEBOOKS`` (the test suite executes them once and builds the docs from those).
 """
@@ -44,8 +44,17 @@ html_theme_options = {"navigation_with_keys": False}
 nb_execution_mode = "off" if EXECUTED else "cache"
 nb_execution_timeout = 600
 nb_execution_raise_on_error = True
-# Without a kernel a widget view cannot render: each widget's repr carries a static copy as text/html.
-nb_mime_priority_overrides = [("html", "application/vnd.jupyter.widget-view+json", None)]
+# Widgets: a notebook executed with its widget state saved shows each widget as an interactive static copy,
+# rendered by @jupyter-widgets/html-manager from that state; with no kernel behind them, the views answer
+# from the saved record (the probe reads the saved grids, Descent replays, Posterior shows its draws).
+# Pinned to the versions package.json's devDependencies hold (the browser test serves those files).
+nb_ipywidgets_js = {
+    "https://cdn.jsdelivr.net/npm/requirejs@2.3.8/require.js": {"crossorigin": "anonymous"},
+    "https://cdn.jsdelivr.net/npm/@jupyter-widgets/html-manager@1.0.15/dist/embed-amd.js": {
+        "data-jupyter-widgets-cdn": "https://cdn.jsdelivr.net/npm/",
+        "crossorigin": "anonymous",
+    },
+}
 
 autodoc_member_order = "bysource"
 autodoc_default_options = {"members": True, "undoc-members": False, "show-inheritance": False}

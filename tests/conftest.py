@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -51,3 +55,18 @@ def page(surface: jaxwidgets.LossSurface) -> Page:
 def executed_examples(tmp_path_factory: pytest.TempPathFactory) -> ExecutedExamples:
     """examples/*.ipynb after Run All, each executed once per session (tests/notebooks.py)."""
     return ExecutedExamples(tmp_path_factory.mktemp("executed-examples"))
+
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+@pytest.fixture(scope="session")
+def built_docs(executed_examples: ExecutedExamples, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """docs/ built by Sphinx, warnings as errors, from the executed examples (no second run); its HTML."""
+    base = tmp_path_factory.mktemp("docs")
+    env = {**os.environ, "JAXWIDGETS_DOCS_NOTEBOOKS": str(executed_examples.all())}
+    command = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html"]
+    command += ["-d", str(base / "doctrees"), str(DOCS), str(base / "html")]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, f"sphinx-build failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+    return base / "html"

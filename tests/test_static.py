@@ -333,3 +333,31 @@ def case_widgets() -> Any:
     yield widgets
     for widget in widgets.values():
         widget.close()
+
+
+def test_saved_widget_state_carries_the_record_of_the_last_cell() -> None:
+    """nbclient with store_widget_state: each displayed widget's ``_saved`` (what its views answer from with
+    no kernel behind them) is refreshed after every cell, so a later cell's change reaches the saved state;
+    a widget never displayed gets none."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    cells = [
+        "import jaxwidgets\n"
+        "def bowl(x, y):\n"
+        "    return x**2 + y**2\n"
+        "options = dict(resolution=8, steps=10, optimizers=['sgd'])\n"
+        "d = jaxwidgets.Descent(bowl, title='shown', **options)\n"
+        "hidden = jaxwidgets.Descent(bowl, title='hidden', **options)\n"
+        "d",
+        "d.learning_rates = {'sgd': 0.2}",
+    ]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in cells])
+    NotebookClient(notebook, timeout=300, kernel_name="python3", store_widget_state=True).execute()
+    state = notebook.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    saved = {model["state"].get("title"): model["state"].get("_saved") for model in state.values()}
+    runs = saved["shown"]["runs"]
+    assert runs["learning_rates"] == {"sgd": 0.2} and runs["steps"] == 10
+    positions = np.frombuffer(base64.b64decode(runs["positions"]["view"]["$b64"]), np.float32)
+    assert positions.size == 1 * 1 * 11 * 2
+    assert saved["hidden"] == {}  # never displayed: never refreshed

@@ -1,6 +1,8 @@
 // @vitest-environment jsdom
 import { afterEach, describe, expect, it } from "vitest";
+import { DISCONNECTED_CLASS } from "./connection";
 import { WidgetShell, type ShellTraits } from "./shell";
+import { OFFLINE_NOTE } from "./static";
 import { FakeModel } from "./testing";
 
 type Traits = ShellTraits & { title: string };
@@ -103,5 +105,56 @@ describe("WidgetShell", () => {
     shell.destroy();
     expect(model.listenerCount()).toBe(0);
     expect(el.querySelector(".jaxwidgets")).toBeNull();
+  });
+});
+
+describe("WidgetShell with no kernel behind its model (html-manager rendering a notebook's saved state)", () => {
+  /** A view as html-manager renders it: ipywidgets marked `el` disconnected (no comm) before render. */
+  function mountSaved(manager: object, saved: unknown) {
+    const model = Object.assign(new FakeModel<Traits & { _saved: unknown }>({ error: "", title: "Bowl", _saved: saved }), {
+      widget_manager: manager,
+    });
+    const el = document.createElement("div");
+    el.classList.add(DISCONNECTED_CLASS);
+    document.body.append(el);
+    const messages: { content: unknown; buffers: readonly unknown[] }[] = [];
+    const shell = new WidgetShell<Traits, "a">({
+      model,
+      el,
+      kind: "test",
+      paint: () => {},
+      onMessage: (content, buffers) => messages.push({ content, buffers }),
+    });
+    shell.root.append(document.createElement("button"));
+    shell.start();
+    return { model, el, shell, messages };
+  }
+  const saved = { replies: { point: { content: { value: 2 }, buffers: [{ $b64: "AACAPw==" }] } } };
+
+  it("says it is a static copy, disables kernel controls, and answers requests from `_saved` locally", async () => {
+    const { model, el, shell, messages } = mountSaved({}, saved);
+    expect(shell.saved?.note).toBe(OFFLINE_NOTE);
+    expect(el.classList.contains(DISCONNECTED_CLASS)).toBe(false);
+    expect(shell.root.querySelector(".jaxwidgets-disconnected")).toBeNull();
+    expect(shell.root.querySelector(".jaxwidgets-static-note")!.textContent).toBe(OFFLINE_NOTE);
+    expect(shell.root.querySelector("button")!.disabled).toBe(true);
+    const point = shell.requester<{ fetch: boolean }>("point");
+    point.request({ fetch: true });
+    const other = shell.requester<{ x: number }>("probe");
+    other.request({ x: 1 });
+    expect(model.sent).toEqual([]); // nothing goes to the comm that is not there (nor the wire handshake)
+    expect(model.wire).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(messages[0]!.content).toMatchObject({ type: "point", value: 2, client: shell.clientId });
+    expect(new Float32Array((messages[0]!.buffers[0] as DataView).buffer)[0]).toBe(1);
+    expect(messages[1]!.content).toMatchObject({ type: "error", request: "probe", message: expect.stringContaining("Needs the Python kernel") });
+  });
+
+  it("is disconnected, not static, when its manager has a kernel (a view rendered after a restart)", () => {
+    const { shell, model } = mountSaved({ kernel: null }, saved);
+    expect(shell.saved).toBeNull();
+    expect(shell.root.querySelector(".jaxwidgets-disconnected")).not.toBeNull();
+    expect(shell.connection.lost).toBe(true);
+    expect(model.sent).toEqual([]);
   });
 });

@@ -9,11 +9,13 @@
  */
 import type { BinaryLike } from "./arrays";
 import { type Banner, createBanner } from "./banner";
-import { Connection } from "./connection";
+import { Connection, type ConnectionOptions, DISCONNECTED_CLASS } from "./connection";
 import { htmlElement } from "./dom";
 import { Requester, type RequesterOptions } from "./flow";
 import type { AnyModel } from "./protocol";
-import { disableKernelControls, type StaticState, showStaticNote, staticState } from "./static";
+import { disableKernelControls, offlineState, type StaticState, showStaticNote, staticState } from "./static";
+import { answerLater } from "./static_model";
+import { respond } from "./static_responder";
 import { followPageTheme, injectStyle } from "./theme";
 import { Wire } from "./wire";
 
@@ -73,7 +75,10 @@ export class WidgetShell<T extends ShellTraits, P extends string = string> {
   readonly clientId: string;
   /** Requests go through `connection.send` (nothing is sent once the kernel connection is lost). */
   readonly connection: Connection;
-  /** `_static` of a static copy (`save_html`): a local responder answers the requests; null when live. */
+  /**
+   * `_static` of a static copy (`save_html`), or the `_saved` record of a view with no kernel behind it
+   * (lib/static.ts `offlineState`): a local responder answers the requests. Null when live.
+   */
   readonly saved: StaticState | null;
   /** Binary buffers or, where the front end drops them, base64 (lib/wire.ts). */
   readonly wire: Wire;
@@ -84,6 +89,8 @@ export class WidgetShell<T extends ShellTraits, P extends string = string> {
   private readonly dirty = new Set<P>();
   private frame: number | null = null;
   private destroyed = false;
+  /** No kernel behind a real widget model (html-manager): requests go to the local responder here. */
+  private readonly offline: boolean;
 
   constructor(options: ShellOptions<T, P>) {
     this.options = options;
@@ -98,11 +105,14 @@ export class WidgetShell<T extends ShellTraits, P extends string = string> {
     this.title = htmlElement("div", { class: "jaxwidgets-title" }, undefined, this.doc);
     this.banner = createBanner(this.doc);
     this.root.append(this.title, this.banner.element);
-    this.saved = staticState(this.model);
+    const copy = staticState(this.model);
+    this.saved = copy ?? offlineState(this.model, this.el);
+    this.offline = this.saved !== null && copy === null;
+    if (this.offline) this.el.classList.remove(DISCONNECTED_CLASS); // not lost: there never was a kernel
     if (this.saved) showStaticNote(this.root, this.title, this.saved.note);
     this.el.append(this.root);
     this.connection = new Connection({
-      model: this.model,
+      model: this.offline && this.saved ? this.answeredHere(this.saved) : this.model,
       el: this.el,
       root: this.root,
       onLost: () => {
@@ -130,7 +140,7 @@ export class WidgetShell<T extends ShellTraits, P extends string = string> {
 
   /** From now on the connection is watched: call once the widget's parts and requesters exist. */
   start(): void {
-    this.connection.watch();
+    if (!this.offline) this.connection.watch(); // offline, ipywidgets' "disconnected" mark is no loss
     if (this.saved) this.cleanups.push(disableKernelControls(this.root));
     else this.wire.hello(); // before any request: Python knows whether this page gets buffers before it answers
   }
@@ -210,6 +220,19 @@ export class WidgetShell<T extends ShellTraits, P extends string = string> {
       }
     }
     this.options.onMessage?.(content, buffers);
+  }
+
+  /** The model's events, with requests answered from `saved` by the local responder (lib/static_responder.ts). */
+  private answeredHere(saved: StaticState): ConnectionOptions["model"] {
+    const traits = { trait: (key: string) => (key === "_static" ? saved : (this.model.get as (k: string) => unknown)(key)) };
+    return {
+      on: (event, callback) => this.model.on(event, callback),
+      off: (event, callback) => this.model.off(event, callback),
+      send: (content) =>
+        answerLater(content, respond, traits, (reply) => {
+          if (!this.destroyed) this.message(reply.content, reply.buffers);
+        }),
+    };
   }
 
   private disposeRequesters(): void {

@@ -3,7 +3,9 @@
  * view says so, keeps what works locally (the picture, controls marked `data-static-ok`, handles the local
  * responder answers: lib/static_responder.ts) and disables what needs the kernel, saying why.
  */
+import { DISCONNECTED_CLASS } from "./connection";
 import { htmlElement } from "./dom";
+import { decodeState } from "./static_model";
 
 /** `_static` in a saved page's state (src/jaxwidgets/_static.py); absent in a live widget. */
 export interface StaticState {
@@ -16,11 +18,30 @@ export interface StaticState {
 }
 
 export const NEEDS_KERNEL = "Needs the Python kernel: this page is a static copy";
+/** The note of a view with no kernel behind it (a notebook's saved widget state: nbconvert, a docs page). */
+export const OFFLINE_NOTE =
+  "Static copy: shown from the notebook's saved widget state, with no Python kernel. What the saved state allows still works; controls that need the kernel are disabled.";
 
 /** The `_static` record of a model, or null in a live widget. */
 export function staticState(model: { get(key: never): unknown }): StaticState | null {
   const value = (model.get as (key: string) => unknown)("_static");
   return typeof value === "object" && value !== null && typeof (value as StaticState).note === "string" ? (value as StaticState) : null;
+}
+
+/**
+ * The static state of a view that no kernel is behind, or null. ipywidgets marks the element of a view whose
+ * model has no live comm with DISCONNECTED_CLASS before render. After a kernel restart that happens too, but
+ * then the widget manager has a kernel (JupyterLab's, Voila's); a manager with no `kernel` at all
+ * (@jupyter-widgets/html-manager: `jupyter nbconvert --to html`, myst-nb's docs pages) only ever renders
+ * saved state. Such a view answers from the `_saved` trait (src/jaxwidgets/_static.py), as a static copy.
+ */
+export function offlineState(model: { get(key: never): unknown; widget_manager?: unknown }, el: Element): StaticState | null {
+  if (!el.classList.contains(DISCONNECTED_CLASS)) return null;
+  const manager = model.widget_manager; // anywidget hands it to views; a host without one: not known offline
+  if (typeof manager !== "object" || manager === null || "kernel" in manager) return null;
+  const saved = (model.get as (key: string) => unknown)("_saved");
+  const record = typeof saved === "object" && saved !== null ? (decodeState(saved) as Partial<StaticState>) : {};
+  return { ...record, note: OFFLINE_NOTE };
 }
 
 /** Mark a control or handle as working in a static copy (the local responder or the view answers it). */

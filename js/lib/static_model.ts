@@ -15,8 +15,23 @@ export interface LocalReply {
   buffers: BinaryLike[];
 }
 
+/** What a responder reads: the model's traits by name, `_static` included. */
+export interface SavedTraits {
+  trait(key: string): unknown;
+}
+
 /** Answers one request of a view (with the request's seq and client), or null for none. */
-export type Responder = (request: Record<string, unknown>, model: StaticModel) => LocalReply | null;
+export type Responder = (request: Record<string, unknown>, model: SavedTraits) => LocalReply | null;
+
+/** Answer a request on a later task, as a kernel's reply would come; `deliver` gets the reply, if any. */
+export function answerLater(content: unknown, respond: Responder, model: SavedTraits, deliver: (reply: LocalReply) => void): void {
+  if (typeof content !== "object" || content === null) return;
+  const request = content as Record<string, unknown>;
+  setTimeout(() => {
+    const reply = respond(request, model);
+    if (reply) deliver(reply);
+  }, 0);
+}
 
 /** Base64 to bytes, in a fresh (aligned) ArrayBuffer. */
 export function decodeBase64(text: string): Uint8Array {
@@ -71,12 +86,7 @@ export class StaticModel<T extends object = Record<string, unknown>> implements 
 
   /** A request: answered by the local responder on a later task, as a `msg:custom` event. */
   send(content: unknown): void {
-    if (typeof content !== "object" || content === null) return;
-    const request = content as Record<string, unknown>;
-    setTimeout(() => {
-      const reply = this.respond(request, this as StaticModel);
-      if (reply) this.emit("msg:custom", reply.content, reply.buffers);
-    }, 0);
+    answerLater(content, this.respond, this, (reply) => this.emit("msg:custom", reply.content, reply.buffers));
   }
 
   /** The saved value of a trait, untyped (responders read traits the view's model type does not name). */

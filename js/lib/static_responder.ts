@@ -10,11 +10,11 @@
  */
 import { type ArrayRecord, type BinaryLike, decodeArray } from "./arrays";
 import { NEEDS_KERNEL, type StaticState } from "./static";
-import type { LocalReply, StaticModel } from "./static_model";
+import type { LocalReply, SavedTraits } from "./static_model";
 
 type Request = Record<string, unknown>;
 
-export function respond(request: Request, model: StaticModel): LocalReply | null {
+export function respond(request: Request, model: SavedTraits): LocalReply | null {
   const kind = request.type;
   if (typeof kind !== "string") return null;
   const saved = (model.trait("_static") ?? {}) as Partial<StaticState>;
@@ -142,7 +142,7 @@ function gather(record: ArrayRecord, picks: readonly number[], keep: number): { 
   return { data: out, shape: [picks.length, optimizers, keep, ...rest] };
 }
 
-function runsReply(request: Request, pool: RunsPool, model: StaticModel): LocalReply {
+function runsReply(request: Request, pool: RunsPool, model: SavedTraits): LocalReply {
   const rates = request.learning_rates as Record<string, number> | undefined;
   if (
     rates &&

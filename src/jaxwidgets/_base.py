@@ -82,6 +82,10 @@ class JaxWidget(anywidget.AnyWidget):
     error = traitlets.Unicode("", help="Why the last operation failed ('' when all is well).").tag(sync=True)
     # One id per widget, the same in all its views: the page keys the state views share by it (lib/shared.ts).
     _instance = traitlets.Unicode(read_only=True).tag(sync=True)
+    # What a view with no kernel behind it (a notebook's saved widget state rendered by nbconvert's or a
+    # docs page's widget manager) answers from: ``_static_state()`` JSON-encoded, refreshed after each cell
+    # once the widget was displayed ({} before).
+    _saved = traitlets.Dict().tag(sync=True)
 
     @traitlets.default("_instance")
     def _new_instance_id(self) -> str:
@@ -137,8 +141,9 @@ class JaxWidget(anywidget.AnyWidget):
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         """The live view, and beside it a static snapshot (``text/html``) for places with no kernel."""
-        from ._static import add_snapshot
+        from ._static import add_snapshot, keep_saved
 
+        keep_saved(self)
         return add_snapshot(self, super()._repr_mimebundle_(**kwargs))
 
     def save_html(self, path: str | pathlib.Path, **options: Any) -> pathlib.Path:

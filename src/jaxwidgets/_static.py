@@ -5,16 +5,23 @@ the widget view above it and shows the live widget; GitHub, nbviewer, nbconvert 
 the extension show the picture. ``save_html`` writes one self-contained page: the widget's own bundle, the
 static host (js/static_page.ts: a model with no kernel and a local responder), and the widget's state with
 its arrays in base64, plus ``_static``, what the widget saved for the responder (``_static_state``).
+
+A notebook's saved widget state is rendered without a kernel too (``jupyter nbconvert --to html``, a docs
+page): there the views notice that no kernel is behind them (js/lib/static.ts ``offlineState``) and answer
+from the ``_saved`` trait, the same record kept current by ``keep_saved`` after every cell of an IPython
+kernel, for the widgets that were displayed.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import json
 import logging
 import math
 import pathlib
+import weakref
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -77,11 +84,86 @@ def page_state(widget: JaxWidget, **options: Any) -> dict[str, Any] | None:
     if saved is None:
         return None
     state = widget.get_state()
+    state.pop("_saved", None)  # the page's _static says the same
     state.pop("_esm", None)  # the bundle is inlined once, as a module of its own
     state.pop("_css", None)
     state["_static"] = {"note": STATIC_NOTE, **saved}
     encoded: dict[str, Any] = encode(state)
     return encoded
+
+
+# ---- the record a notebook's saved widget state carries (the ``_saved`` trait) ----------------------------
+
+_kept: weakref.WeakSet[JaxWidget] = weakref.WeakSet()
+_fingerprints: weakref.WeakKeyDictionary[JaxWidget, str] = weakref.WeakKeyDictionary()
+_hooked: set[int] = set()  # the IPython shells whose post_run_cell refreshes the kept widgets
+
+
+def keep_saved(widget: JaxWidget) -> None:
+    """Refresh ``widget._saved`` after every cell from now on (in an IPython kernel; elsewhere nothing).
+
+    After a cell, not on every change: a drag in a live page sends nothing more, and a notebook run by
+    nbclient records the refresh with the cell's output, so its saved widget state carries it.
+    """
+    try:
+        from IPython.core.getipython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+        return
+    shell: Any = get_ipython()  # type: ignore[no-untyped-call]
+    if shell is None:
+        return
+    _kept.add(widget)
+    if id(shell) not in _hooked:
+        shell.events.register("post_run_cell", _refresh_kept)
+        _hooked.add(id(shell))
+
+
+def _refresh_kept(*_: Any) -> None:
+    for widget in list(_kept):
+        if widget.comm is None:  # closed
+            _kept.discard(widget)
+            continue
+        try:
+            refresh_saved(widget)
+        except Exception:  # never a traceback under the user's cell: the record is a convenience
+            _log.warning("jaxwidgets: cannot save %s's record", type(widget).__name__, exc_info=True)
+
+
+def refresh_saved(widget: JaxWidget) -> None:
+    """Set ``widget._saved`` to what its views answer from without a kernel, if its state changed since.
+
+    >>> import jaxwidgets
+    >>> descent = jaxwidgets.Descent(lambda x, y: x**2 + y**2, resolution=8, steps=5, optimizers=["sgd"])
+    >>> refresh_saved(descent)
+    >>> runs = descent._saved["runs"]
+    >>> runs["names"], runs["steps"], runs["positions"]["shape"]
+    (['sgd'], 5, [1, 1, 6, 2])
+    """
+    with widget._request_lock:  # as a request would: no reply or push changes the state meanwhile
+        fingerprint = _fingerprint(widget)
+        if _fingerprints.get(widget) == fingerprint:
+            return
+        try:
+            saved = widget._static_state()
+        except Exception:  # not ready (no kernels, no draws yet): the next cell tries again
+            _log.debug("jaxwidgets: nothing saved yet for %s", type(widget).__name__, exc_info=True)
+            return
+        _fingerprints[widget] = fingerprint
+        if saved is not None:
+            widget._saved = encode(saved)
+
+
+def _fingerprint(widget: JaxWidget) -> str:
+    """A digest of the widget's synced state (arrays by their bytes), ``_saved`` and the bundle left out."""
+    state = {k: v for k, v in widget.get_state().items() if k not in ("_saved", "_esm", "_css")}
+
+    def digest(value: Any) -> str:
+        if isinstance(value, memoryview | bytes | bytearray):
+            return hashlib.sha1(bytes(value)).hexdigest()
+        return repr(value)
+
+    text = json.dumps(state, sort_keys=True, default=digest)
+    return hashlib.sha1(text.encode()).hexdigest()
 
 
 def _bundle_text(name: str) -> str:

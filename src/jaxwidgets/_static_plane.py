@@ -82,12 +82,16 @@ def grid_starts(widget: Descent, n: Any) -> np.ndarray:
 def runs_pool(widget: Descent, starts_grid: Any = 0) -> dict[str, Any]:
     """The runs of the widget's starts and of an n x n grid of starts (one vmapped call), for the steps shown:
     a static Descent page snaps a dragged start to the nearest of them (js/lib/static_responder.ts)."""
-    pool = np.concatenate([np.asarray(widget.starts, np.float32), grid_starts(widget, starts_grid)])
+    grid = grid_starts(widget, starts_grid)
+    pool = np.concatenate([np.asarray(widget.starts, np.float32), grid])
     kernels = widget._kernels
     if kernels is None:
         raise RuntimeError("the function is not compiled")
-    rates = np.asarray([widget.learning_rates[name] for name in widget.optimizer_names], np.float32)
-    runs = kernels.extra(kernels.sliced.params, pool, rates)
+    if len(grid) == 0:
+        runs: Any = widget._runs()  # the widget's own runs, already computed: no new call, no compile
+    else:
+        rates = np.asarray([widget.learning_rates[name] for name in widget.optimizer_names], np.float32)
+        runs = kernels.extra(kernels.sliced.params, pool, rates)
     shown = widget.steps + 1
     positions, losses = np.asarray(runs.positions)[:, :, :shown], np.asarray(runs.losses)[:, :, :shown]
     diverged = [

@@ -1,9 +1,11 @@
 """An nbconvert preprocessor that shows jaxwidgets' static snapshots instead of widget views.
 
-nbconvert renders a widget view whenever the notebook saved its widget state, by loading the widget manager
-and the widgets' JavaScript from a CDN at view time: offline, or for a reader whose page cannot reach the
-CDN, that output stays blank. This preprocessor drops the widget view from outputs that carry a jaxwidgets
-snapshot (``text/html``), so the converted page shows the picture and needs no network::
+Plain ``jupyter nbconvert --to html nb.ipynb`` of a notebook saved with its widget state shows each widget
+as an interactive static copy: the page renders the saved state with @jupyter-widgets/html-manager, and the
+views, finding no kernel behind them, answer from the state (js/lib/static.ts). That page loads require.js,
+the widget manager and anywidget from CDNs when it is viewed: a reader who cannot reach them sees blank
+outputs. This preprocessor is for such readers: it drops the widget view from outputs that carry a
+jaxwidgets snapshot (``text/html``), so the page shows the pictures and needs no script and no network::
 
     jupyter nbconvert --to html --HTMLExporter.preprocessors=jaxwidgets.nbconvert.PreferSnapshots nb.ipynb
 
