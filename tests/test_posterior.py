@@ -183,23 +183,43 @@ def test_vector_sites_are_flattened_and_grouped_back():
         (lambda y: 1 / 0, {}, "raised ZeroDivisionError"),
         (conjugate, {"sites": ["mu", "sigma"]}, "unknown sites"),
         (
+            lambda y: numpyro.sample("obs", dist.Normal(numpyro.sample("m", dist.Normal(0, 1)), -1.0), obs=y),
+            {},
+            "invalid scale",  # a constant parameter is validated while tracing
+        ),
+    ],
+)
+def test_models_that_cannot_be_traced_fail_at_construction_readably(model, kwargs, message):
+    args = (Y,) if model is not conjugate else (Y, 1.0)
+    with pytest.raises(FunctionError, match=message):
+        Posterior(model, *args, num_chains=1, num_warmup=10, num_samples=10, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("model", "args", "message"),
+    [
+        (
             lambda y: numpyro.sample(
                 "obs", dist.Normal(numpyro.sample("m", dist.Normal(0, 1)), 1), obs=y * jnp.nan
             ),
-            {},
+            (Y,),
             "NaN or infinite",
         ),
-        (
-            lambda y: numpyro.sample("obs", dist.Normal(numpyro.sample("m", dist.Normal(0, 1)), -1.0), obs=y),
-            {},
+        (  # a parameter from an argument is traced, so only the run finds it invalid
+            lambda y, scale: numpyro.sample(
+                "obs", dist.Normal(numpyro.sample("m", dist.Normal(0, 1)), scale), obs=y
+            ),
+            (Y, -1.0),
             "invalid scale",
         ),
     ],
 )
-def test_bad_models_get_a_readable_error(model, kwargs, message):
-    args = (Y,) if model is not conjugate else (Y, 1.0)
-    with pytest.raises(FunctionError, match=message):
-        Posterior(model, *args, num_chains=1, num_warmup=10, num_samples=10, **kwargs)
+def test_models_without_a_valid_start_show_a_readable_error_once_compiled(model, args, message):
+    # Construction only traces (cheap); the chains' starts are found with the compile, in the sampling thread.
+    widget = Posterior(model, *args, num_chains=2, num_warmup=10, num_samples=10)
+    widget.wait()
+    assert widget.status == "error" and message in widget.error
+    widget.close()
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ from ._static_lessons import posterior_snapshot
 from ._worker import NewestJobWorker
 from .figures import trace_figure
 from .kernels import FunctionError, explain_exception
-from .kernels.diagnostics import arviz, summary_rows
+from .kernels.diagnostics import arviz, prefetch_arviz, summary_rows
 from .kernels.predictive import make_curve_kernel
 
 _RUNNING = ("compiling", "warmup", "sampling")
@@ -156,7 +156,7 @@ class Posterior(JaxWidget):
         self.pair = tuple((site_names * 2)[:2])
         self.set_trait("controls", self._chains.controls_state())
         self.reference, self.reference_label = dict(reference or {}), reference_label
-        arviz()  # imported here, in the caller's thread, before the sampling thread needs it
+        prefetch_arviz()  # imported while the chains compile, ready for the live table
         if data is not None:
             self._data = data_state(data)
         self._run = 0

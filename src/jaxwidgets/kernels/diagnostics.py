@@ -33,6 +33,17 @@ def arviz() -> Any:
     return az
 
 
+def prefetch_arviz() -> None:
+    """Import arviz in a background thread (it takes seconds), so that a widget's constructor returns at
+    once and the live table finds it imported: XLA compiles the chains meanwhile, mostly without the GIL.
+
+    >>> prefetch_arviz(); arviz().__name__
+    'arviz'
+    """
+    if "arviz" not in sys.modules:
+        threading.Thread(target=arviz, name="jaxwidgets-import-arviz", daemon=True).start()
+
+
 def summary_rows(sites: Sequence[str], draws: np.ndarray) -> list[dict[str, Any]]:
     """mean, sd, 94% HDI, r_hat and bulk/tail ESS per site with arviz, as JSON-ready rows.
 
