@@ -392,6 +392,21 @@ def test_a_restart_keeps_the_adapted_step_size_and_mass_matrix_and_reaches_the_n
     widget.close()
 
 
+def test_construction_traces_the_model_and_compiles_nothing_of_it():
+    # A shape no other test uses: NumPyro's eager init compiled dozens of one-op programs for it (seconds).
+    args = (jnp.linspace(-1, 1, 37), jnp.float32(2.0))
+    sampler = StreamingSampler(conjugate, args, {}, num_chains=2, num_warmup=20, chunk_length=10)
+    key = jax.random.PRNGKey(3)
+    with count_compiles() as compiles:
+        shapes = sampler.shapes(key, args)
+        columns = sampler.columns(shapes)
+    assert compiles.count == 0 and columns.names == ("mu",)
+    assert isinstance(shapes.chains[0].z["mu"], jax.ShapeDtypeStruct)
+    state = sampler.init(key, args)  # compiles the init traced above, and runs it for each chain
+    assert state.chains[0].z["mu"].shape == shapes.chains[0].z["mu"].shape
+    assert not np.array_equal(state.chains[0].z["mu"], state.chains[1].z["mu"])
+
+
 def test_a_restart_before_any_warmup_ended_warms_up_in_full():
     widget = Posterior(conjugate, Y, 2.0, num_chains=1, num_warmup=100, num_samples=10, chunk_length=10)
     assert not widget._chains.adapted

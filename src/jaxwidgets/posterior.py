@@ -68,6 +68,9 @@ class Posterior(JaxWidget):
         Site name (as in ``sites``) -> a value to mark in the pair and trace plots, e.g. the truth or the MLE;
         named ``reference_label`` in the legend. Both are traits: assign them at any time.
 
+    Construction only traces the model, so it returns at once: a model that cannot be traced raises a readable
+    ``FunctionError`` here; one with no valid start (NaN log density everywhere tried) says why in ``error``.
+
     Examples
     --------
     >>> import numpyro, numpyro.distributions as dist, jaxwidgets
@@ -132,7 +135,7 @@ class Posterior(JaxWidget):
         if not callable(model):
             raise TypeError(f"model must be a NumPyro model function, not {type(model).__name__}")
         super().__init__(title=title)
-        self._chains = Chains(  # readable errors of bad models raise here
+        self._chains = Chains(  # readable errors of models that cannot be traced raise here
             model,
             args,
             kwargs,
