@@ -173,7 +173,8 @@ class StreamingSampler:
         or running it (milliseconds), so that a model that cannot be traced fails here, readably. ``init``
         compiles what this traced."""
         try:
-            chain_key = jax.ShapeDtypeStruct(key.shape, key.dtype)  # a chain's key is shaped as the seed's
+            # A chain's key is shaped as the seed's (jax.ShapeDtypeStruct is untyped for mypy).
+            chain_key = jax.ShapeDtypeStruct(key.shape, key.dtype)  # type: ignore[no-untyped-call]
             self._init_traced = self.jitted_init.trace(chain_key, model_args)
         except Exception as exc:
             raise FunctionError(_model_message(exc)) from exc
