@@ -159,7 +159,6 @@ class Posterior(JaxWidget):
         self.pair = tuple((site_names * 2)[:2])
         self.set_trait("controls", self._chains.controls_state())
         self.reference, self.reference_label = dict(reference or {}), reference_label
-        prefetch_arviz()  # imported while the chains compile, ready for the live table
         if data is not None:
             self._data = data_state(data)
         self._run = 0
@@ -255,6 +254,8 @@ class Posterior(JaxWidget):
                     self._finish(generation, "stopped")
                 return
             self._chains.compile()  # the first time only: long, not interruptible
+            # Not before: arviz's import (Python, seconds) slowed the compile's tracing by about 1.3 s.
+            prefetch_arviz()
             while self._next_chunk(generation, job):
                 job = job._replace(restart=False)
         except Exception as exc:  # never die silently: the banner and `error` say why

@@ -34,14 +34,23 @@ def arviz() -> Any:
 
 
 def prefetch_arviz() -> None:
-    """Import arviz in a background thread (it takes seconds), so that a widget's constructor returns at
-    once and the live table finds it imported: XLA compiles the chains meanwhile, mostly without the GIL.
+    """Import arviz in a background thread (it takes seconds), so that the live table finds it imported.
 
     >>> prefetch_arviz(); arviz().__name__
     'arviz'
     """
     if "arviz" not in sys.modules:
         threading.Thread(target=arviz, name="jaxwidgets-import-arviz", daemon=True).start()
+
+
+def arviz_ready() -> bool:
+    """Whether arviz is imported (no import of ours in progress): a table can be made without waiting.
+
+    >>> _ = arviz()
+    >>> arviz_ready()
+    True
+    """
+    return "arviz" in sys.modules and not _import_lock.locked()
 
 
 def summary_rows(sites: Sequence[str], draws: np.ndarray) -> list[dict[str, Any]]:
