@@ -1,5 +1,9 @@
 """Kernels against plain numpy / jax.grad, and the function adapter's error messages."""
 
+import os
+import subprocess
+import sys
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -96,3 +100,37 @@ def test_compile_counter_sees_new_shapes_and_not_cached_calls():
         assert compiles.count == 0
         kernel(np.ones(6, np.float32))
     assert compiles.count >= 1
+
+
+# A fresh process (its own cache directory) compiles a kernel, clears JAX's in-memory caches and calls it
+# again: the second compile is a load from the persistent cache, and count_compiles must still see it.
+CACHE_HIT_SCRIPT = """
+import jax, jax.numpy as jnp
+from jax import monitoring
+from jaxwidgets.kernels import count_compiles
+hits = []
+monitoring.register_event_listener(lambda event, **_: hits.append(event.endswith("cache_hits")))
+jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+kernel = lambda: jax.jit(lambda v: jnp.sin(v) @ jnp.cos(v).T)(jnp.ones((8, 8)))
+kernel()
+jax.clear_caches()
+with count_compiles() as compiles:
+    kernel()
+print(compiles.count, sum(hits))
+"""
+
+
+def test_the_compilation_cache_is_on_and_a_load_from_it_counts_as_a_compile(tmp_path):
+    env = {**os.environ, "JAXWIDGETS_CACHE_DIR": str(tmp_path)}
+    env.pop("JAXWIDGETS_COMPILATION_CACHE", None)
+    result = subprocess.run(
+        [sys.executable, "-c", CACHE_HIT_SCRIPT],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    compiles, hits = map(int, result.stdout.split())
+    assert hits >= 1 and compiles >= 1, result.stdout
+    assert any(tmp_path.iterdir()), "nothing written to the cache directory"

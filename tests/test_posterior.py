@@ -183,23 +183,43 @@ def test_vector_sites_are_flattened_and_grouped_back():
         (lambda y: 1 / 0, {}, "raised ZeroDivisionError"),
         (conjugate, {"sites": ["mu", "sigma"]}, "unknown sites"),
         (
+            lambda y: numpyro.sample("obs", dist.Normal(numpyro.sample("m", dist.Normal(0, 1)), -1.0), obs=y),
+            {},
+            "invalid scale",  # a constant parameter is validated while tracing
+        ),
+    ],
+)
+def test_models_that_cannot_be_traced_fail_at_construction_readably(model, kwargs, message):
+    args = (Y,) if model is not conjugate else (Y, 1.0)
+    with pytest.raises(FunctionError, match=message):
+        Posterior(model, *args, num_chains=1, num_warmup=10, num_samples=10, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("model", "args", "message"),
+    [
+        (
             lambda y: numpyro.sample(
                 "obs", dist.Normal(numpyro.sample("m", dist.Normal(0, 1)), 1), obs=y * jnp.nan
             ),
-            {},
+            (Y,),
             "NaN or infinite",
         ),
-        (
-            lambda y: numpyro.sample("obs", dist.Normal(numpyro.sample("m", dist.Normal(0, 1)), -1.0), obs=y),
-            {},
+        (  # a parameter from an argument is traced, so only the run finds it invalid
+            lambda y, scale: numpyro.sample(
+                "obs", dist.Normal(numpyro.sample("m", dist.Normal(0, 1)), scale), obs=y
+            ),
+            (Y, -1.0),
             "invalid scale",
         ),
     ],
 )
-def test_bad_models_get_a_readable_error(model, kwargs, message):
-    args = (Y,) if model is not conjugate else (Y, 1.0)
-    with pytest.raises(FunctionError, match=message):
-        Posterior(model, *args, num_chains=1, num_warmup=10, num_samples=10, **kwargs)
+def test_models_without_a_valid_start_show_a_readable_error_once_compiled(model, args, message):
+    # Construction only traces (cheap); the chains' starts are found with the compile, in the sampling thread.
+    widget = Posterior(model, *args, num_chains=2, num_warmup=10, num_samples=10)
+    widget.wait()
+    assert widget.status == "error" and message in widget.error
+    widget.close()
 
 
 @pytest.mark.parametrize(
@@ -370,6 +390,21 @@ def test_a_restart_keeps_the_adapted_step_size_and_mass_matrix_and_reaches_the_n
     assert draws.shape == (2, 1500)
     assert abs(draws.mean() - mean) < 4 * sd / np.sqrt(500) and draws.std() == pytest.approx(sd, rel=0.1)
     widget.close()
+
+
+def test_construction_traces_the_model_and_compiles_nothing_of_it():
+    # A shape no other test uses: NumPyro's eager init compiled dozens of one-op programs for it (seconds).
+    args = (jnp.linspace(-1, 1, 37), jnp.float32(2.0))
+    sampler = StreamingSampler(conjugate, args, {}, num_chains=2, num_warmup=20, chunk_length=10)
+    key = jax.random.PRNGKey(3)
+    with count_compiles() as compiles:
+        shapes = sampler.shapes(key, args)
+        columns = sampler.columns(shapes)
+    assert compiles.count == 0 and columns.names == ("mu",)
+    assert isinstance(shapes.chains[0].z["mu"], jax.ShapeDtypeStruct)
+    state = sampler.init(key, args)  # compiles the init traced above, and runs it for each chain
+    assert state.chains[0].z["mu"].shape == shapes.chains[0].z["mu"].shape
+    assert not np.array_equal(state.chains[0].z["mu"], state.chains[1].z["mu"])
 
 
 def test_a_restart_before_any_warmup_ended_warms_up_in_full():

@@ -6,6 +6,7 @@ The browser side of the same properties (drag storms, soak, a long cell, untrust
 
 from __future__ import annotations
 
+import ast
 import math
 import subprocess
 import sys
@@ -132,7 +133,9 @@ def test_a_script_ending_while_widgets_compute_exits_cleanly() -> None:
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT_ENDING_MID_COMPUTATION], capture_output=True, text=True, timeout=300
     )
-    assert "['jaxwidgets-posterior', 'jaxwidgets-surface']" in done.stdout  # both were computing at exit
+    threads = ast.literal_eval(done.stdout.strip().splitlines()[-1])
+    # Both were computing at exit (other jaxwidgets threads, such as arviz's import, may be running too).
+    assert {"jaxwidgets-posterior", "jaxwidgets-surface"} <= set(threads), done.stdout
     assert "terminate called" not in done.stderr
     assert done.returncode == 0, done.stderr[-2000:]
 

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 # The public names and the modules they live in: a new widget is one line here (and one below, for type
@@ -40,24 +39,33 @@ if TYPE_CHECKING:
     from .random_keys import RandomKeys as RandomKeys
     from .surface import LossSurface as LossSurface
 
-try:
-    __version__ = version("jaxwidgets")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0"
+    __version__: str
 
 __all__ = [*_HOMES, "__version__"]
 
 
 def __getattr__(name: str) -> Any:
-    if name not in _HOMES:
+    if name == "__version__":  # read on first use: importlib.metadata alone takes 0.1 s to import
+        value: Any = _installed_version()
+    elif name in _HOMES:
+        value = getattr(importlib.import_module(_HOMES[name], __name__), name)
+    else:
         raise AttributeError(f"module 'jaxwidgets' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_HOMES[name], __name__), name)
     globals()[name] = value  # later lookups skip this function
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_HOMES])
+    return sorted({*globals(), *__all__})
+
+
+def _installed_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("jaxwidgets")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0.0.0"
 
 
 def _jupyter_server_extension_points() -> list[dict[str, str]]:

@@ -4,10 +4,10 @@ here but ``advance``."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-
-import numpy as np
 
 from ._controls import ControlSpec, control_specs, with_control
 from .kernels.chain_pool import ChainPool
@@ -16,7 +16,8 @@ from .kernels.predictive import DensityGrid, make_density_grid
 
 
 class Chains:
-    """A model's chains: ``init`` at construction (a bad model fails here, readably), compiled once, then
+    """A model's chains: traced at construction (a model that cannot be traced fails here, readably),
+    initialised and compiled once (in the widget's sampling thread), then
     advanced chunk by chunk on ``parallel`` threads (None: one per core) and restarted for new model
     arguments: a full warm-up until one has ended, then a short one from the adaptation kept.
 
@@ -47,21 +48,33 @@ class Chains:
         self.specs: dict[str, ControlSpec] = control_specs(model, controls, self.args, self.kwargs)
         self.sampler = StreamingSampler(model, self.args, self.kwargs, sites=sites, **sampler_options)
         self.pool = ChainPool(self.sampler.num_chains, parallel)
-        self.state: SamplerState = self.sampler.init(prng_key(seed), self.args)
+        self.key = prng_key(seed)
+        # Shapes only until ``compile``: the model is traced here, its init compiled and run with the chunk.
+        self.state: SamplerState = self.sampler.shapes(self.key, self.args)
         self.sites = list(self.sampler.columns(self.state).names)
         self.adapted = False  # a warm-up has ended: restarts keep its step size and mass matrix
         self._steppers: Steppers | None = None
+        self._compile_lock = threading.Lock()
 
     def density_grid(self) -> DensityGrid | None:
         """The log density on a grid, for a model with exactly two scalar latent sites (else None)."""
-        latent = {name: np.shape(value[0]) for name, value in self.state.z.items()}
+        latent = {name: tuple(value.shape) for name, value in self.state.chains[0].z.items()}
         return make_density_grid(self.model, self.kwargs, latent, self.sites)
 
     def compile(self) -> Steppers:
-        """The compiled chunk and restart: compiled on the first call (long), the same ones after."""
-        if self._steppers is None:
-            self._steppers = self.sampler.compile(self.state)
-        return self._steppers
+        """The compiled chunk and restart, and the chains' initial states (for the current model arguments):
+        made on the first call (long; a model with no valid start raises FunctionError), the same after."""
+        with self._compile_lock:  # the sampling thread, or a restart in the caller's: whichever comes first
+            if self._steppers is None:
+                # The init compiles and runs in a thread of its own while the chunk compiles (XLA compiles
+                # without the GIL): on 2 busy cores, 6.6 s for both against 8.3 s one after the other.
+                with ThreadPoolExecutor(1, thread_name_prefix="jaxwidgets-init") as executor:
+                    starting = executor.submit(self.sampler.start, self.key, self.args, self.pool)
+                    steppers = self.sampler.compile(self.state)
+                    state = starting.result()
+                self.sampler.check(state, self.key, self.args)
+                self.state, self._steppers = state, steppers
+            return self._steppers
 
     def advance(self, state: SamplerState, args: tuple[Any, ...]) -> tuple[SamplerState, Chunk]:
         """One chunk from ``state`` (the caller keeps the new state only if it still wants it)."""
@@ -75,7 +88,8 @@ class Chains:
     def restart(self) -> None:
         """A new warm-up from where the chains are, for the current model arguments: short once the chains
         have been adapted, else in full."""
-        self.state = self.sampler.restart(self.state, self.args, self.compile(), keep_adaptation=self.adapted)
+        steppers = self.compile()  # first: it sets the chains' initial states
+        self.state = self.sampler.restart(self.state, self.args, steppers, keep_adaptation=self.adapted)
 
     def close(self) -> None:
         """End the chains' threads."""

@@ -11,7 +11,7 @@ import numpy as np
 
 from ._arrays import array_to_json, pack_arrays
 from ._draw_log import DrawLog, group_sites, padded_range
-from .kernels.diagnostics import summary_rows
+from .kernels.diagnostics import arviz_ready, summary_rows
 from .kernels.posterior import Chunk
 from .kernels.predictive import CurveKernel, DensityGrid, density_values
 
@@ -78,8 +78,8 @@ class DrawFeed:
         """The arviz table, at most every half second and at most a small share of the sampling time."""
         now = time.monotonic()
         interval = max(_SUMMARY_SECONDS, self._summary_cost / _SUMMARY_SHARE)
-        if self.log.count < 4 or not (force or now - self._last_summary >= interval):
-            return
+        if self.log.count < 4 or not (force or (now - self._last_summary >= interval and arviz_ready())):
+            return  # while arviz is being imported, the draws go on and the table waits
         self._set_trait("summary", summary_rows(self.sites, self.log.collected()[0]))
         self._last_summary = time.monotonic()
         self._summary_cost = self._last_summary - now

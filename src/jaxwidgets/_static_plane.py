@@ -10,7 +10,6 @@ import numpy as np
 
 from ._arrays import array_to_json
 from ._snapshot import Svg, figure, heatmap_svg, number
-from .kernels.descent import divergence_step
 
 if TYPE_CHECKING:
     from ._plane import PlaneWidget
@@ -82,6 +81,8 @@ def grid_starts(widget: Descent, n: Any) -> np.ndarray:
 def runs_pool(widget: Descent, starts_grid: Any = 0) -> dict[str, Any]:
     """The runs of the widget's starts and of an n x n grid of starts (one vmapped call), for the steps shown:
     a static Descent page snaps a dragged start to the nearest of them (js/lib/static_responder.ts)."""
+    from .kernels.descent import divergence_step  # here: a LossSurface never imports optax
+
     grid = grid_starts(widget, starts_grid)
     pool = np.concatenate([np.asarray(widget.starts, np.float32), grid])
     kernels = widget._kernels

@@ -1,7 +1,9 @@
 """Count XLA compilations, so tests can prove the drag path never compiles.
 
 JAX reports every backend compilation as a ``jax.monitoring`` duration event; one process-wide listener
-counts them (compilations on any thread count).
+counts them (compilations on any thread count). The event times ``compile_or_get_cached``, so a program loaded
+from the persistent compilation cache (``compile_cache.py``) counts too: zero still means nothing was traced
+and lowered again (tests/test_kernels.py checks this).
 """
 
 from __future__ import annotations

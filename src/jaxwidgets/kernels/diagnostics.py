@@ -33,6 +33,26 @@ def arviz() -> Any:
     return az
 
 
+def prefetch_arviz() -> None:
+    """Import arviz in a background thread (it takes seconds), so that the live table finds it imported.
+
+    >>> prefetch_arviz(); arviz().__name__
+    'arviz'
+    """
+    if "arviz" not in sys.modules:
+        threading.Thread(target=arviz, name="jaxwidgets-import-arviz", daemon=True).start()
+
+
+def arviz_ready() -> bool:
+    """Whether arviz is imported (no import of ours in progress): a table can be made without waiting.
+
+    >>> _ = arviz()
+    >>> arviz_ready()
+    True
+    """
+    return "arviz" in sys.modules and not _import_lock.locked()
+
+
 def summary_rows(sites: Sequence[str], draws: np.ndarray) -> list[dict[str, Any]]:
     """mean, sd, 94% HDI, r_hat and bulk/tail ESS per site with arviz, as JSON-ready rows.
 

@@ -15,7 +15,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from scipy.optimize import minimize
 
 from .function import leaf_names
 
@@ -189,6 +188,7 @@ def scipy_bfgs(
 ) -> tuple[np.ndarray, float, int]:
     """scipy.optimize.minimize(method="BFGS") over the free parameters with the exact gradient, for
     comparison: the best vector, its loss and scipy's iteration count."""
+    from scipy.optimize import minimize  # here, on first use: its import adds about 40 MB and 1 s
 
     def free_value_and_grad(z: np.ndarray) -> tuple[float, np.ndarray]:
         theta = start.copy()

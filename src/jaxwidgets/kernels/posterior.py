@@ -131,6 +131,8 @@ class StreamingSampler:
     >>> def model(scale):
     ...     numpyro.sample("x", dist.Normal(0.0, scale))
     >>> sampler = StreamingSampler(model, (1.0,), {}, num_chains=2, num_warmup=10, chunk_length=5)
+    >>> sampler.columns(sampler.shapes(jax.random.PRNGKey(0), (1.0,))).names  # traced, nothing compiled
+    ('x',)
     >>> state = sampler.init(jax.random.PRNGKey(0), (1.0,))
     >>> state, chunk = sampler.advance(state, (1.0,))
     >>> chunk.draws.shape, sampler.columns(state).names
@@ -162,24 +164,71 @@ class StreamingSampler:
         options = {} if init_strategy is None else {"init_strategy": init_strategy}
         self.kernel = (NUTS if algorithm == "NUTS" else HMC)(model, **options)
         self.jitted = Steppers(jax.jit(self._chunk), jax.jit(self._restart))
+        self.jitted_init: Any = jax.jit(self._init_chain)  # a jax.jit wrapper: mypy knows no trace()
+        self._init_traced: Any = None
+        self._init_compiled: Any = None
 
-    def init(self, key: jax.Array, model_args: tuple[Any, ...]) -> SamplerState:
-        """Initial state of every chain; traces the model, so bad models fail here with a readable reason."""
-        keys = jax.random.split(key, self.num_chains)
+    def shapes(self, key: jax.Array, model_args: tuple[Any, ...]) -> SamplerState:
+        """Every chain's initial state as shapes and dtypes only: traces the model's init without compiling
+        or running it (milliseconds), so that a model that cannot be traced fails here, readably. ``init``
+        compiles what this traced."""
         try:
-            states = [self.kernel.init(k, self.num_warmup, None, model_args, self.model_kwargs) for k in keys]
-            # Rebuilt as JAX rebuilds a chunk's output (keys sorted): the columns' order is the draws'.
-            chains = tuple(jax.tree_util.tree_map(lambda leaf: leaf, state) for state in states)
+            # A chain's key is shaped as the seed's (jax.ShapeDtypeStruct is untyped for mypy).
+            chain_key = jax.ShapeDtypeStruct(key.shape, key.dtype)  # type: ignore[no-untyped-call]
+            self._init_traced = self.jitted_init.trace(chain_key, model_args)
         except Exception as exc:
             raise FunctionError(_model_message(exc)) from exc
-        if not chains[0].z:
+        chain = self._init_traced.out_info
+        if not chain.z:
             raise FunctionError("the model has no latent sites to sample (every sample site is observed)")
+        chains = (chain,) * self.num_chains
         return SamplerState(chains=chains, start=chains)
 
+    def init(
+        self, key: jax.Array, model_args: tuple[Any, ...], pool: ChainPool | None = None
+    ) -> SamplerState:
+        """Initial state of every chain: ``start`` then ``check``."""
+        state = self.start(key, model_args, pool)
+        self.check(state, key, model_args)
+        return state
+
+    def start(
+        self, key: jax.Array, model_args: tuple[Any, ...], pool: ChainPool | None = None
+    ) -> SamplerState:
+        """Every chain's initial state: one chain's init compiled (once per sampler; from what ``shapes``
+        traced), run for each chain's key on ``pool``'s threads. Unchecked: see ``check``."""
+        if self._init_compiled is None:
+            traced = self._init_traced or self.jitted_init.trace(self._chain_keys(key)[0], model_args)
+            self._init_compiled = traced.lower().compile()
+        init_one = self._init_compiled
+        keys = list(self._chain_keys(key))
+        chains = tuple((pool or ChainPool(1, 1)).map(lambda chain_key: init_one(chain_key, model_args), keys))
+        return SamplerState(chains=chains, start=chains)
+
+    def check(self, state: SamplerState, key: jax.Array, model_args: tuple[Any, ...]) -> None:
+        """FunctionError with NumPyro's own reason if a chain found no valid start (a NaN or infinite log
+        density at every point tried, an invalid parameter): its eager init says why, compiled it cannot.
+        That init traces the model: call this while nothing else traces it."""
+        for chain_key, chain in zip(self._chain_keys(key), state.chains, strict=True):
+            if not _valid_start(chain):
+                try:
+                    self._init_chain(chain_key, model_args)
+                except Exception as exc:
+                    raise FunctionError(_model_message(exc)) from exc
+                raise FunctionError(_model_message(RuntimeError("Cannot find valid initial parameters")))
+
+    def _chain_keys(self, key: jax.Array) -> jax.Array:
+        return jax.random.split(key, self.num_chains)  # as MCMC.run splits its key
+
+    def _init_chain(self, key: jax.Array, model_args: tuple[Any, ...]) -> Any:
+        return self.kernel.init(key, self.num_warmup, None, model_args, self.model_kwargs)
+
     def columns(self, state: SamplerState) -> SiteColumns:
-        """The columns of the draws (after ``init``): unknown or too large sites fail here, readably."""
-        constrained = self.kernel.postprocess_fn(self.model_args, self.model_kwargs)(state.chains[0].z)
-        return site_columns({name: np.shape(value) for name, value in constrained.items()}, self.sites)
+        """The columns of the draws (after ``shapes`` or ``init``): unknown or too large sites fail here,
+        readably. Only shapes are computed: nothing runs."""
+        constrain = self.kernel.postprocess_fn(self.model_args, self.model_kwargs)
+        constrained = jax.eval_shape(constrain, state.chains[0].z)
+        return site_columns({name: value.shape for name, value in constrained.items()}, self.sites)
 
     def compile(self, state: SamplerState) -> Steppers:
         """One chain's chunk and restart compiled ahead of time for arguments shaped like ``model_args``, so
@@ -270,6 +319,12 @@ def _final_window(adapt_state: Any, num_warmup: int) -> Any:
         ss_state=start_dual_averaging(jnp.log(10) + jnp.log(step_size)),
         window_idx=jnp.full_like(adapt_state.window_idx, windows - 1),
     )
+
+
+def _valid_start(chain: Any) -> bool:
+    """Whether a chain's initial state has a finite potential energy and gradient."""
+    leaves = [chain.potential_energy, *jax.tree_util.tree_leaves(chain.z_grad)]
+    return all(bool(np.isfinite(np.asarray(leaf)).all()) for leaf in leaves)
 
 
 def _model_message(exc: BaseException) -> str:
