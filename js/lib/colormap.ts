@@ -77,7 +77,7 @@ export function makeNormalization(vmin: number, vmax: number, log: boolean): Nor
 }
 
 function clamp01(t: number): number {
-  return t < 0 ? 0 : t > 1 ? 1 : t;
+  return Math.max(0, Math.min(t, 1));
 }
 
 /** Write the RGBA of `value` into `out` at byte `offset`; undefined values become transparent. */

@@ -59,7 +59,7 @@ export function bilinear(grid: CellGrid, px: number, py: number, offset = 0): nu
 }
 
 function clamp(value: number, lo: number, hi: number): number {
-  return value < lo ? lo : value > hi ? hi : value;
+  return Math.max(lo, Math.min(value, hi));
 }
 
 /** Median of the finite entries (NaN when there are none); used to scale gradient arrows. */

@@ -147,7 +147,11 @@ describe("WidgetShell with no kernel behind its model (html-manager rendering a 
     await new Promise((resolve) => setTimeout(resolve, 0));
     expect(messages[0]!.content).toMatchObject({ type: "point", value: 2, client: shell.clientId });
     expect(new Float32Array((messages[0]!.buffers[0] as DataView).buffer)[0]).toBe(1);
-    expect(messages[1]!.content).toMatchObject({ type: "error", request: "probe", message: expect.stringContaining("Needs the Python kernel") });
+    expect(messages[1]!.content).toMatchObject({
+      type: "error",
+      request: "probe",
+      message: expect.stringContaining("Needs the Python kernel"),
+    });
   });
 
   it("is disconnected, not static, when its manager has a kernel (a view rendered after a restart)", () => {
