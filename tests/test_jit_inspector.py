@@ -214,3 +214,26 @@ def test_a_key_argument_is_passed_through_and_its_value_is_not_part_of_the_cache
     reply = page.request("call", values={"key": 3})
     assert reply["type"] == "error" and "key has no control" in reply["message"]
     widget.close()
+
+
+def test_the_persistent_caches_notes_stay_out_of_the_notebook(caplog, tmp_path):
+    """With the compilation cache on, JAX raises its cache notes to warnings while the inspector explains
+    cache misses; a notebook would print them in red under the cell. They are dropped; JAX's logs elsewhere
+    stay as they were."""
+    from jaxwidgets.kernels.jit_inspector import observe_call
+
+    before = jax.config.values["jax_compilation_cache_dir"]
+    jax.config.update("jax_compilation_cache_dir", str(tmp_path))
+    try:
+        with caplog.at_level("DEBUG", logger="jax._src.compiler"):
+            with observe_call():
+                jax.jit(fresh(selu))(x=np.ones(3, np.float32), alpha=1.0, lmbda=1.0)
+            inside = [r.getMessage() for r in caplog.records if r.name == "jax._src.compiler"]
+            caplog.clear()
+            # Not watched: JAX logs as ever (at debug level).
+            jax.jit(fresh(selu))(x=np.ones(3, np.float32), alpha=1.0, lmbda=1.0)
+            outside = [r.getMessage() for r in caplog.records if r.name == "jax._src.compiler"]
+    finally:
+        jax.config.update("jax_compilation_cache_dir", before)
+    assert not [m for m in inside if "persistent c" in m.lower()]
+    assert [m for m in outside if "persistent c" in m.lower()], "JAX logged no cache note: nothing was tested"

@@ -26,6 +26,7 @@ TRACE_EVENT = "/jax/core/compile/jaxpr_trace_duration"
 LOWER_EVENT = "/jax/core/compile/jaxpr_to_mlir_module_duration"
 COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
 _EXPLAIN_LOGGER = "jax._src.interpreters.partial_eval"
+_COMPILER_LOGGER = "jax._src.compiler"  # the persistent compilation cache's notes
 
 
 @dataclass
@@ -69,8 +70,17 @@ class _KeepExplanations(logging.Filter):
         return False
 
 
+class _QuietPersistentCache(logging.Filter):
+    """Drops the persistent compilation cache's notes (hit, miss, "not writing") on a watching thread: JAX
+    raises them to warnings while ``explain_cache_misses`` is on, and the inspector shows compiles itself."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return _current() is None or "persistent c" not in record.getMessage().lower()
+
+
 monitoring.register_event_duration_secs_listener(_on_duration)
 logging.getLogger(_EXPLAIN_LOGGER).addFilter(_KeepExplanations())
+logging.getLogger(_COMPILER_LOGGER).addFilter(_QuietPersistentCache())
 
 
 @contextmanager
