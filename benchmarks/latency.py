@@ -2,7 +2,8 @@
 Derivative, Jacobian and RandomKeys, each against
 the same picture drawn by ipywidgets ``interact`` + matplotlib.
 
-Usage: ``python benchmarks/latency.py [--moves N] [--drag-seconds S] [--scenarios surface,jacobian]``.
+Usage: ``python benchmarks/latency.py [--moves N] [--drag-seconds S] [--scenarios surface,jacobian]``;
+``--first-picture`` times Run All in a fresh kernel to the first picture instead (``first_picture.py``).
 Prints one table per scenario and writes JSON to ``benchmarks/results/``. What each figure means:
 ``benchmarks/README.md``.
 """
@@ -832,7 +833,26 @@ def main() -> None:
     parser.add_argument(
         "--subjects", default="jaxwidgets,interact", help="comma-separated: jaxwidgets, interact"
     )
+    parser.add_argument(
+        "--first-picture",
+        action="store_true",
+        help="instead: Run All in a fresh kernel to the first picture, jaxwidgets vs interact vs bqplot "
+        "(surface and descent; benchmarks/first_picture.py)",
+    )
+    parser.add_argument("--samples", type=int, default=5, help="--first-picture: kernel starts per notebook")
+    parser.add_argument(
+        "--compilation-cache",
+        choices=["fresh", "warm"],
+        default="fresh",
+        help="--first-picture: a new empty JAX compilation cache per sample, or one filled beforehand",
+    )
+    parser.add_argument("--baseline", help="--first-picture: also time the jaxwidgets in this src/ directory")
     args = parser.parse_args()
+    if args.first_picture:
+        import first_picture  # benchmarks/, beside this script
+
+        first_picture.run(args, sys.modules[__name__])
+        return
     scenarios = [name for name in args.scenarios.split(",") if name]
     subjects = [name for name in args.subjects.split(",") if name]
     for name in scenarios:

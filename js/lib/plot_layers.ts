@@ -72,14 +72,15 @@ export class PlotLayers {
     }
   }
 
-  /** The heatmap under the plot area and the colorbar, on the widget's own background (`root`'s). */
-  drawCanvas(root: HTMLElement, frame: FigureFrame, surface: Surface | null, scales: PlotScales): void {
+  /** The heatmap under the plot area and the colorbar, on the widget's own background (`root`'s); true when
+   * the surface's heatmap was drawn (false without a canvas or a colour image). */
+  drawCanvas(root: HTMLElement, frame: FigureFrame, surface: Surface | null, scales: PlotScales): boolean {
     // Under the margins, the widget's own background (JupyterLab's --jp-layout-color0): where it is opaque,
     // so is this layer, and the compositor skips drawing the page beneath it on every frame of a drag.
     const view = this.doc.defaultView;
     const background = view?.getComputedStyle(root).backgroundColor;
     const ctx = this.heatmap.begin({ left: 0, top: 0, width: frame.width, height: frame.height }, background);
-    if (!ctx) return;
+    if (!ctx) return false;
     const dpr = view?.devicePixelRatio ?? 1;
     const { plot } = frame;
     ctx.fillStyle = resolveColor(root, "--jp-layout-color2", "rgba(128, 128, 128, 0.12)");
@@ -89,6 +90,7 @@ export class PlotLayers {
       drawHeatmap(ctx, surface.image, { target: gridPixelRect(surface.grid, scales), clip: plot }, hatch);
     }
     if (surface?.norm) drawColorbar(ctx, frame.colorbar, readCanvasTheme(root).border, this.doc);
+    return Boolean(surface?.image);
   }
 
   drawContours(surface: Surface | null, scales: PlotScales): void {

@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { FakeModel as BaseFakeModel, pointer } from "../lib/testing";
+import { FakeModel as BaseFakeModel, pointer, recordingContext } from "../lib/testing";
 import type { FrameDetail, SurfaceModel } from "../lib/protocol";
 import { Ink } from "../lib/ink";
 import widget from "./index";
@@ -162,6 +162,37 @@ describe("LossSurface view", () => {
     const provisionalLine = root.querySelector<HTMLElement>(".readout-line.provisional")!;
     expect(provisionalLine.hidden).toBe(false);
     expect(provisionalLine.textContent).toMatch(/^f\(0, 0\) ≈ /);
+  });
+
+  it("marks the painted generation only once a frame has drawn that surface's heatmap", async () => {
+    const { ctx, calls } = recordingContext();
+    // Enough of a 2D context for the colour image and the heatmap layer (jsdom has none).
+    Object.assign(ctx, {
+      createImageData: (w: number, h: number) => ({ data: new Uint8ClampedArray(4 * w * h) }),
+      putImageData: () => {},
+      drawImage: () => void calls.push("drawImage"),
+      createPattern: () => null,
+      strokeRect: () => {},
+    });
+    vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockReturnValue(ctx);
+    const model = makeModel();
+    const { root } = mount(model);
+    await nextFrame();
+    expect(root.dataset.paintedGeneration).toBeUndefined(); // no surface yet: nothing to show
+    model.set("_surface", bowlSurface(40, 7));
+    expect(root.dataset.paintedGeneration).toBeUndefined(); // arrived, but not on screen before the frame
+    await nextFrame();
+    expect(calls).toContain("drawImage");
+    expect(root.dataset.paintedGeneration).toBe("7");
+  });
+
+  it("does not claim a painted surface when it has no canvas to paint on", async () => {
+    const model = makeModel();
+    const { root } = mount(model);
+    model.set("_surface", bowlSurface(40, 7));
+    await nextFrame();
+    expect(root.dataset.surfaceGeneration).toBe("7");
+    expect(root.dataset.paintedGeneration).toBeUndefined();
   });
 
   it("keeps at most one probe request in flight during a drag storm and always sends the last position", async () => {
