@@ -31,8 +31,8 @@ def analytic(prior_scale):
     return Y.sum() / precision, precision**-0.5
 
 
-@pytest.fixture(scope="module")
-def post():
+def conjugate_posterior(seed: int) -> Posterior:
+    """The conjugate model's widget with a prior_scale slider, its first run finished."""
     widget = Posterior(
         conjugate,
         Y,
@@ -40,10 +40,15 @@ def post():
         num_chains=2,
         num_warmup=300,
         num_samples=1500,
-        seed=1,
+        seed=seed,
         controls={"prior_scale": (0.05, 10.0)},
     )
-    widget.wait()
+    return widget.wait()
+
+
+@pytest.fixture(scope="module")
+def post():
+    widget = conjugate_posterior(seed=1)
     yield widget
     widget.close()
 
@@ -355,17 +360,7 @@ def test_streamed_messages_are_pushes_with_the_client_and_seq_every_view_reads(p
 
 
 def test_a_restart_keeps_the_adapted_step_size_and_mass_matrix_and_reaches_the_new_posterior():
-    widget = Posterior(
-        conjugate,
-        Y,
-        2.0,
-        num_chains=2,
-        num_warmup=300,
-        num_samples=1500,
-        seed=2,
-        controls={"prior_scale": (0.05, 10.0)},
-    )
-    widget.wait()
+    widget = conjugate_posterior(seed=2)
     adapted = [chain.adapt_state for chain in widget._chains.state.chains]
     with count_compiles() as compiles:
         with widget._request_lock:  # the restart alone, while the widget is idle
