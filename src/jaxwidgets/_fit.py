@@ -85,7 +85,6 @@ class FitWidget(JaxWidget):
         # On the device once: a drag's call copies only the parameter vector.
         self._data, self._points, self._description = data, jax.device_put(np.float32(points)), description
         self._kernels: FitKernels = make_fit_kernels(self._layout, loss, curve, curve_points=curve_points)
-        self._curve_points = curve_points  # the drawn curve: the points past it are the data's own
         self._tree_loss = loss
         self._fit_worker: NewestJobWorker[tuple[np.ndarray, np.ndarray]] = NewestJobWorker(
             "fit", self._fit_job
