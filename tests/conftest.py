@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import jaxwidgets
-from tests.notebooks import ExecutedExamples
+# Every session starts with an empty JAX compilation cache, as on a fresh machine: the first compile of each
+# kernel writes its entry (and JAX's notes about it must stay out of the notebooks), later ones load it.
+# Set before jaxwidgets is imported; the Jupyter servers the browser tests start inherit it.
+_SESSION_CACHE = None if "JAXWIDGETS_CACHE_DIR" in os.environ else tempfile.mkdtemp(prefix="jaxwidgets-jax-")
+if _SESSION_CACHE:
+    os.environ["JAXWIDGETS_CACHE_DIR"] = _SESSION_CACHE
+
+import jaxwidgets  # noqa: E402
+from tests.notebooks import ExecutedExamples  # noqa: E402
 
 
 def seed_surface(x: Any, y: Any) -> Any:
@@ -70,3 +79,8 @@ def built_docs(executed_examples: ExecutedExamples, tmp_path_factory: pytest.Tem
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, f"sphinx-build failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
     return base / "html"
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _SESSION_CACHE:
+        shutil.rmtree(_SESSION_CACHE, ignore_errors=True)

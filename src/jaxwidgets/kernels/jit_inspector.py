@@ -26,7 +26,8 @@ TRACE_EVENT = "/jax/core/compile/jaxpr_trace_duration"
 LOWER_EVENT = "/jax/core/compile/jaxpr_to_mlir_module_duration"
 COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
 _EXPLAIN_LOGGER = "jax._src.interpreters.partial_eval"
-_COMPILER_LOGGER = "jax._src.compiler"  # the persistent compilation cache's notes
+# Where JAX notes the persistent compilation cache's hits and misses, and its writes.
+_PERSISTENT_CACHE_LOGGERS = ("jax._src.compiler", "jax._src.compilation_cache")
 
 
 @dataclass
@@ -71,7 +72,7 @@ class _KeepExplanations(logging.Filter):
 
 
 class _QuietPersistentCache(logging.Filter):
-    """Drops the persistent compilation cache's notes (hit, miss, "not writing") on a watching thread: JAX
+    """Drops the persistent compilation cache's notes (hit, miss, writing) on a watching thread: JAX
     raises them to warnings while ``explain_cache_misses`` is on, and the inspector shows compiles itself."""
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -80,7 +81,8 @@ class _QuietPersistentCache(logging.Filter):
 
 monitoring.register_event_duration_secs_listener(_on_duration)
 logging.getLogger(_EXPLAIN_LOGGER).addFilter(_KeepExplanations())
-logging.getLogger(_COMPILER_LOGGER).addFilter(_QuietPersistentCache())
+for _name in _PERSISTENT_CACHE_LOGGERS:
+    logging.getLogger(_name).addFilter(_QuietPersistentCache())
 
 
 @contextmanager
