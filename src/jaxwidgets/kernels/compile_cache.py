@@ -27,8 +27,11 @@ MAX_BYTES = 256 * 1024**2
 def cache_dir() -> Path:
     """Where jaxwidgets keeps JAX's compiled programs.
 
-    >>> cache_dir().name
-    'jax'
+    >>> explicit = os.environ.pop("JAXWIDGETS_CACHE_DIR", None)  # as when the variable is not set
+    >>> cache_dir().parts[-2:]
+    ('jaxwidgets', 'jax')
+    >>> if explicit:
+    ...     os.environ["JAXWIDGETS_CACHE_DIR"] = explicit
     """
     explicit = os.environ.get("JAXWIDGETS_CACHE_DIR")
     if explicit:
