@@ -90,14 +90,15 @@ describe("CurveFit view", () => {
     const { content, buffers } = reply([2, 1], 1, "python");
     model.emit("msg:custom", content, buffers);
     expect(JSON.parse(root().dataset.values!)).toEqual([2, 1]);
+    expect(slider("a").value).not.toBe("2"); // the panel is written on the next animation frame, not per message
+    const frames: { kind: string; x: number; y: number }[] = [];
+    el.addEventListener("jaxwidgets:frame", (e) => frames.push((e as CustomEvent).detail));
+    vi.advanceTimersByTime(50); // the next animation frame paints and announces the picture
     expect(slider("a").value).toBe("2");
     expect(el.querySelector(".fit-readout")!.textContent).toContain("chi² = 7");
     const bars = el.querySelectorAll<HTMLElement>(".fit-grad-bar");
     expect(bars[0]!.style.left).toMatch(/^-/); // gradient +1.5: a wants to go down, the bar points left
     expect(bars[1]!.style.left).toBe("0px");
-    const frames: { kind: string; x: number; y: number }[] = [];
-    el.addEventListener("jaxwidgets:frame", (e) => frames.push((e as CustomEvent).detail));
-    vi.advanceTimersByTime(50); // the next animation frame paints and announces the picture
     expect(frames.at(-1)).toMatchObject({ kind: "exact", x: 2, y: 1 });
     expect(root().dataset.exactSeq).toBe("1");
   });
@@ -193,6 +194,7 @@ describe("CurveFit view", () => {
       [...buffers, ...final.buffers],
     );
     expect(root().dataset.animating).toBe("true");
+    vi.advanceTimersByTime(20); // one animation frame: the readout is written there
     expect(el.querySelector(".fit-readout")!.textContent).toContain("step 0 of 2");
     vi.advanceTimersByTime(130);
     expect(JSON.parse(root().dataset.values!)).toEqual([1, 0.5]);

@@ -18,6 +18,7 @@ export const FIT_PANEL_STYLE = `
 .jaxwidgets .fit-grad-bar { position: absolute; top: 1px; height: 8px; border-radius: 2px; }
 .jaxwidgets .fit-grad-text { font-family: var(--jp-code-font-family, monospace); font-size: 0.85em; min-width: 6em; }
 .jaxwidgets .fit-readout { font-family: var(--jp-code-font-family, monospace); margin-top: 4px; display: flex; flex-wrap: wrap; gap: 0 1.5em; user-select: text; -webkit-user-select: text; }
+.jaxwidgets canvas.fit-curve { will-change: transform, opacity; }
 .jaxwidgets .fit-buttons { display: flex; gap: 8px; align-items: center; margin-top: 6px; flex-wrap: wrap; }
 `;
 

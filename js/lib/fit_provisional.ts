@@ -64,6 +64,7 @@ export const GUESS_LIMIT = 0.25;
 export class ProvisionalCurve {
   ahead = false;
   curve: Float32Array | null = null;
+  private drawn = false; // whether the layer shows a curve now
 
   /**
    * Called on every move and every picture: `exact` is the picture shown and the values it was asked for.
@@ -89,8 +90,10 @@ export class ProvisionalCurve {
   paint(ink: Ink, scales: PlotScales, plot: FitPlotBase, exactLayer: HTMLElement, color: string): void {
     const opacity = this.ahead ? "0.35" : "";
     if (exactLayer.style.opacity !== opacity) exactLayer.style.opacity = opacity;
+    if (!this.curve && !this.drawn) return; // blank already: touching the canvas would cost a layer update
     const [[left, right], [bottom, top]] = [scales.x.range(), scales.y.range()] as [Pair, Pair];
     const ctx = ink.begin({ left, top, width: right - left, height: bottom - top });
+    this.drawn = Boolean(ctx && this.curve);
     if (ctx && this.curve) drawCurve(ctx, scales, plot, this.curve, { color, width: 2.5, halo: 1.5, dash: [7, 4], dashHalo: true });
   }
 }
