@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { FitTraits } from "../lib/fit_view";
+import { type FitTraits, PANEL_INTERVAL_MS } from "../lib/fit_view";
 import { FakeModel } from "../lib/testing";
 import widget, { type CurvePlot, residuals } from "./index";
 
@@ -153,6 +153,25 @@ describe("CurveFit view", () => {
     expect(root().dataset.provisional).toBe("true"); // the page shows b = 3, the exact picture b = 2.5
     expect(model.sent.filter((m) => m.type === "params")).toHaveLength(requests + 1); // only the newest goes
     expect(model.sent.at(-1)).toMatchObject({ values: [2, 3] });
+  });
+
+  it("writes the panel at most every PANEL_INTERVAL_MS during a drag, and always ends on the last values", () => {
+    answerFetch([2, 1]);
+    vi.advanceTimersByTime(PANEL_INTERVAL_MS); // the first picture's panel is written at once
+    expect(slider("a").value).toBe("2");
+    const handle = el.querySelector<SVGGElement>('[role="slider"][aria-label="line"]')!;
+    handle.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowRight", bubbles: true })); // a += 0.06
+    vi.advanceTimersByTime(20); // the next frame writes the panel: the last write is long enough ago
+    expect(Number(slider("a").value)).toBeCloseTo(2.06);
+    const sent = model.sent.at(-1)!;
+    const own = reply([2.06, 1], sent.seq as number, sent.client as string);
+    model.emit("msg:custom", own.content, own.buffers);
+    handle.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowRight", bubbles: true })); // a = 2.12
+    vi.advanceTimersByTime(20); // frames come, the panel waits: written 20 ms ago
+    expect(Number(slider("a").value)).toBeCloseTo(2.06);
+    expect(JSON.parse(root().dataset.values!)[0]).toBeCloseTo(2.06); // the picture itself did not wait
+    vi.advanceTimersByTime(PANEL_INTERVAL_MS);
+    expect(Number(slider("a").value)).toBeCloseTo(2.12); // the last values, once the interval has passed
   });
 
   it("binds Fix to the fixed trait", () => {
