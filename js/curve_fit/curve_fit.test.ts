@@ -1,6 +1,7 @@
 // @vitest-environment jsdom
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { type FitTraits, PANEL_INTERVAL_MS } from "../lib/fit_view";
+import { PANEL_INTERVAL_MS } from "../lib/fit_panel";
+import type { FitTraits } from "../lib/fit_view";
 import { FakeModel } from "../lib/testing";
 import widget, { type CurvePlot, residuals } from "./index";
 

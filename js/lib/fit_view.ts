@@ -4,14 +4,14 @@
  * the parameter panel, the Fit button that animates the optimizer's iterates, and the readout.
  *
  * A widget gives its `FitSpec`: how to draw its data, and its lower panels. `values` are the parameters the
- * user sees (moved at once by a drag); `shown` is the exact picture of the newest reply. Until the reply for
+ * user sees (moved at once by a drag); `shown` is the exact picture of the newest reply (drawn by
+ * lib/fit_exact.ts; the panel and readout by lib/fit_panel.ts, paced during drags). Until the reply for
  * the user's values comes, the curve is linearised about `shown` (lib/fit_provisional.ts). A drag stops a
  * running animation, and its request makes Python abandon a Fit still running: a drag is never lost.
  */
 import type { BinaryLike } from "./arrays";
-import { drawAxes } from "./axes";
 import { button, checkbox } from "./controls";
-import { htmlElement, observeWidth, svgElement } from "./dom";
+import { htmlElement, observeWidth } from "./dom";
 import { replyIsFor } from "./flow";
 import {
   announceFrame,
@@ -26,11 +26,12 @@ import {
   type ReplyRecords,
   sensitivityPanel,
 } from "./fit_draw";
-import { FIT_PANEL_STYLE, type FitReport, ParamPanel, readoutParts, showTexts } from "./fit_panel";
+import { FIT_PANEL_STYLE, type FitReport, PanelPace, ParamPanel, readoutParts, showTexts } from "./fit_panel";
+import { ExactPicture, type FitRects } from "./fit_exact";
 import { ProvisionalCurve } from "./fit_provisional";
 import { Ink } from "./ink";
 import type { AnyModel, Pair } from "./protocol";
-import { type PlotRect, type PlotScales, plotScales } from "./scale";
+import { type PlotScales, plotScales } from "./scale";
 import { type ShellTraits, WidgetShell } from "./shell";
 import { observeTheme, readCanvasTheme, resolveColor, type CanvasTheme } from "./theme";
 
@@ -86,13 +87,6 @@ export interface FitSpec<P extends FitPlotBase> {
  * a layout of the page, and another for the next pointer event's hit test). */
 type Part = "data" | "curve" | "provisional" | "panel";
 
-/**
- * The panel is rewritten at most this often (ms); the last state always shows. A frame that repaints the panel
- * as well as the curve repaints the whole widget's area (the damage is one rectangle around both): with the panel
- * written on every frame of a CurveFit drag, the page drew 37 exact pictures/s, with it hidden 45 (same run).
- */
-export const PANEL_INTERVAL_MS = 80;
-
 export class FitView<P extends FitPlotBase> {
   readonly shell: WidgetShell<FitTraits<P>, Part>;
   readonly panel: ParamPanel;
@@ -103,9 +97,8 @@ export class FitView<P extends FitPlotBase> {
   private readonly names: string[];
   private readonly figure: HTMLDivElement;
   private readonly dataInk: Ink;
-  private readonly curveInk: Ink;
   private readonly provisionalInk: Ink;
-  private readonly axes: SVGSVGElement;
+  private readonly exactPicture: ExactPicture<P>;
   private readonly handleLayer: HTMLDivElement;
   private readonly handles: PlacedHandle[];
   private readonly readout: HTMLDivElement;
@@ -113,17 +106,21 @@ export class FitView<P extends FitPlotBase> {
   private readonly sensitivityBox: HTMLInputElement;
   private readonly params;
   private readonly fitRequester;
-  private rects: { main: PlotRect; lower: PlotRect[] } = { main: { left: 0, top: 0, width: 1, height: 1 }, lower: [] };
+  private rects: FitRects = {
+    figure: { left: 0, top: 0, width: 1, height: 1 },
+    main: { left: 0, top: 0, width: 1, height: 1 },
+    lower: [],
+  };
   private start: number[] | null = null;
   /** The picture on screen: its seq and the values asked for (the key of its frame event). */
   private exact: { seq: number; values: ArrayLike<number> } | null = null;
   private announced: object | null = null; // the exact picture last announced (each is announced once)
-  private activeInput: HTMLInputElement | null = null; // the slider the user moves: the panel leaves it be
-  private panelShownAt = Number.NEGATIVE_INFINITY;
-  private panelTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly panelPace = new PanelPace(
+    () => this.showPanel(),
+    () => this.shell.invalidate("panel"),
+  );
   private readonly provisional = new ProvisionalCurve();
   private readonly animation: FitAnimation;
-  private axesKey = "";
   private theme: CanvasTheme = { border: "#999", text: "#444" };
 
   constructor(model: AnyModel<FitTraits<P>>, el: HTMLElement, spec: FitSpec<P>) {
@@ -148,11 +145,16 @@ export class FitView<P extends FitPlotBase> {
       doc,
     );
     this.dataInk = new Ink(doc, "fit-data");
-    this.curveInk = new Ink(doc, "fit-curve");
+    this.exactPicture = new ExactPicture<P>(doc);
     this.provisionalInk = new Ink(doc, "fit-provisional");
-    this.axes = svgElement("svg", { class: "fit-axes" }, doc);
     this.handleLayer = htmlElement("div", { class: "handle-layers" }, undefined, doc);
-    this.figure.append(this.dataInk.canvas, this.curveInk.canvas, this.provisionalInk.canvas, this.axes, this.handleLayer);
+    this.figure.append(
+      this.dataInk.canvas,
+      this.exactPicture.ink.canvas,
+      this.provisionalInk.canvas,
+      this.exactPicture.axes,
+      this.handleLayer,
+    );
     this.readout = htmlElement("div", { class: "fit-readout", "aria-live": "polite" }, undefined, doc);
     this.panel = new ParamPanel(this.names, doc);
     this.fitButton = button("Fit", { className: "fit-button", title: "Run BFGS from here and animate its steps" }, doc);
@@ -170,7 +172,7 @@ export class FitView<P extends FitPlotBase> {
       figure: this.figure,
       scales: () => this.scales(),
       range: (name) => this.range(name),
-      onMove: (changes) => this.moved(changes, null),
+      onMove: (changes) => this.moved(changes),
       doc: this.shell.doc,
     });
     for (const { handle } of this.handles) this.handleLayer.append(handle.layer);
@@ -185,7 +187,7 @@ export class FitView<P extends FitPlotBase> {
 
   destroy(): void {
     this.animation.stop();
-    if (this.panelTimer !== null) clearTimeout(this.panelTimer);
+    this.panelPace.dispose();
     for (const { handle } of this.handles) handle.destroy();
     this.shell.destroy();
   }
@@ -195,7 +197,7 @@ export class FitView<P extends FitPlotBase> {
   private wire(reset: HTMLButtonElement): void {
     const shell = this.shell;
     this.panel.rows.forEach((row, i) => {
-      shell.listen(row.slider.input, "input", () => this.moved([[i, Number(row.slider.input.value)]], row.slider.input));
+      shell.listen(row.slider.input, "input", () => this.moved([[i, Number(row.slider.input.value)]]));
       shell.listen(row.fix, "change", () => {
         const fixed = this.panel.rows.filter((r) => r.fix.checked).map((r) => r.name);
         this.model.set("fixed", fixed);
@@ -207,11 +209,7 @@ export class FitView<P extends FitPlotBase> {
       this.fitRequester.request({});
     });
     shell.listen(reset, "click", () => {
-      if (this.start)
-        this.moved(
-          this.start.map((v, i) => [i, v] as [number, number]),
-          null,
-        );
+      if (this.start) this.moved(this.start.map((v, i) => [i, v] as [number, number]));
     });
     shell.listen(this.sensitivityBox, "change", () => this.layout());
     shell.onModel("ranges", () => this.panel.setRanges(this.model.get("ranges")));
@@ -236,12 +234,11 @@ export class FitView<P extends FitPlotBase> {
   // ---- moves and replies ---------------------------------------------------------------------------------
 
   /** The user moved parameters (slider, handle, reset): shown at once, sent newest-wins. */
-  private moved(changes: [number, number][], active: HTMLInputElement | null): void {
+  private moved(changes: [number, number][]): void {
     if (this.values.length !== this.names.length) return; // nothing known yet
     this.animation.stop();
     for (const [i, v] of changes) this.values[i] = v;
     this.placeHandles();
-    this.activeInput = active;
     this.shell.invalidate("panel");
     this.params.request({ values: [...this.values] });
     this.updateProvisional();
@@ -328,10 +325,10 @@ export class FitView<P extends FitPlotBase> {
   layout(): void {
     const width = Math.max(320, Math.min(720, this.shell.root.clientWidth || this.shell.el.clientWidth || 640));
     const { main, lower, height } = fitLayout(width, this.panels().length);
-    this.rects = { main, lower };
+    this.rects = { figure: { left: 0, top: 0, width, height }, main, lower };
     Object.assign(this.figure.style, { height: `${height}px`, width: `${width}px` });
-    this.axes.setAttribute("width", String(width));
-    this.axes.setAttribute("height", String(height));
+    this.exactPicture.axes.setAttribute("width", String(width));
+    this.exactPicture.axes.setAttribute("height", String(height));
     for (const { handle } of this.handles) handle.relayout();
     this.shell.invalidate("data", "curve");
   }
@@ -342,7 +339,7 @@ export class FitView<P extends FitPlotBase> {
   }
 
   private paint(parts: ReadonlySet<Part>): void {
-    if (parts.has("panel")) this.paintPanel();
+    if (parts.has("panel")) this.panelPace.run();
     const plot = this.plot();
     if (!plot) return;
     this.theme = readCanvasTheme(this.shell.root);
@@ -350,32 +347,21 @@ export class FitView<P extends FitPlotBase> {
       // The whole figure on the widget's own background: where that is opaque, so is this bottom layer, and
       // the compositor skips drawing the page beneath it on every frame of a drag.
       const background = this.shell.doc.defaultView?.getComputedStyle(this.shell.root).backgroundColor;
-      const ctx = this.dataInk.begin(this.figureRect(), background);
+      const ctx = this.dataInk.begin(this.rects.figure, background);
       if (ctx) this.spec.drawData(ctx, this.scales(), plot, this.theme);
     }
-    if (parts.has("curve") || parts.has("data")) this.paintCurve(plot);
     const color = resolveColor(this.shell.root, "--jp-brand-color1", "#1976d2");
-    this.provisional.paint(this.provisionalInk, this.scales(), plot, this.curveInk.canvas, color);
+    if (parts.has("curve") || parts.has("data")) {
+      const labels = { x: this.model.get("x_label"), y: this.model.get("y_label") };
+      this.exactPicture.paint(plot, this.shown, this.rects, this.panels(), { labels, color, theme: this.theme });
+    }
+    this.provisional.paint(this.provisionalInk, this.scales(), plot, this.exactPicture.ink.canvas, color);
     if (parts.has("curve") || parts.has("provisional")) this.announce();
   }
 
-  /** The panel now, or a frame once PANEL_INTERVAL_MS has passed since it was last written. */
-  private paintPanel(): void {
-    const wait = this.panelShownAt + PANEL_INTERVAL_MS - Date.now();
-    if (wait <= 0) {
-      this.panelShownAt = Date.now();
-      this.showPanel();
-    } else
-      this.panelTimer ??= setTimeout(() => {
-        this.panelTimer = null;
-        this.shell.invalidate("panel");
-      }, wait);
-  }
-
+  /** The sliders (all but the one the user moves: it has the focus), gradient bars and readout. */
   private showPanel(): void {
-    const active = this.activeInput ?? this.panel.activeSlider(this.shell.doc);
-    this.activeInput = null;
-    this.panel.show(this.values, this.shown?.gradient ?? null, active, this.shown?.loss);
+    this.panel.show(this.values, this.shown?.gradient ?? null, this.panel.activeSlider(this.shell.doc), this.shown?.loss);
     this.showReadout();
   }
 
@@ -386,44 +372,6 @@ export class FitView<P extends FitPlotBase> {
     if (exact && exact !== this.announced) announceFrame(this.shell.root, "exact", exact.seq, key(exact.values));
     this.announced = exact;
     if (this.provisional.curve) announceFrame(this.shell.root, "provisional", this.params.lastSentSeq, key(this.values));
-  }
-
-  private figureRect(): PlotRect {
-    const size = (css: string): number => Number.parseFloat(css) || 1;
-    return { left: 0, top: 0, width: size(this.figure.style.width), height: size(this.figure.style.height) };
-  }
-
-  private paintCurve(plot: P): void {
-    const ctx = this.curveInk.begin(this.figureRect());
-    const panels = this.panels();
-    const labels = { x: panels.length ? "" : this.model.get("x_label"), y: this.model.get("y_label") };
-    const shown = this.shown;
-    const yRanges = panels.map((panel) => (shown ? panel.yRange(plot, shown) : null));
-    // The axes are SVG: rebuilt only when they change, not per reply (each rebuild costs style and layout).
-    const axesKey = JSON.stringify([this.rects, labels, plot.x_range, plot.y_range, panels.map((p) => p.label), yRanges]);
-    const redrawAxes = axesKey !== this.axesKey;
-    this.axesKey = axesKey;
-    const group = svgElement("g", {}, this.shell.doc);
-    if (redrawAxes) drawAxes(group, this.scales(), this.rects.main, labels);
-    const groups = [group];
-    if (ctx && shown)
-      drawCurve(ctx, this.scales(), plot, shown.curve, {
-        color: resolveColor(this.shell.root, "--jp-brand-color1", "#1976d2"),
-        width: 2.5,
-        halo: 1.5,
-      });
-    panels.forEach((panel, k) => {
-      const rect = this.rects.lower[k]!;
-      const yRange = yRanges[k] ?? null;
-      const scales = plotScales(plot.x_range, yRange ?? [-1, 1], rect);
-      if (redrawAxes) {
-        const axis = svgElement("g", {}, this.shell.doc);
-        drawAxes(axis, scales, rect, { x: k === panels.length - 1 ? this.model.get("x_label") : "", y: panel.label });
-        groups.push(axis);
-      }
-      if (ctx && shown && yRange) panel.draw(ctx, scales, plot, shown, this.theme);
-    });
-    if (redrawAxes) this.axes.replaceChildren(...groups);
   }
 }
 
