@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -39,11 +40,13 @@ def fresh(f):
 
 @contextmanager
 def monitored() -> Iterator[dict[str, int]]:
-    """An independent count of JAX's trace and compile events, from a listener of our own."""
+    """An independent count of JAX's trace and compile events in this thread, from a listener of our own
+    (a worker thread left by an earlier test may compile meanwhile: seen once, under load)."""
     counts = {TRACE: 0, COMPILE: 0}
+    this_thread = threading.current_thread()
 
     def listen(event: str, _duration: float, **_: object) -> None:
-        if event in counts:
+        if event in counts and threading.current_thread() is this_thread:
             counts[event] += 1
 
     monitoring.register_event_duration_secs_listener(listen)
