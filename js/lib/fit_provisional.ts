@@ -86,7 +86,9 @@ export class ProvisionalCurve {
   }
 
   /** The linearised curve, dashed, on its own layer (redrawn per move without the exact picture); the exact
-   * layer (curve and panels: stale too) faint while the page is ahead of it. */
+   * layer (curve and panels: stale too) faint while the page is ahead of it. One stroke, no halo: a second
+   * stroke on every frame of a drag delayed the replies (benchmarks/README.md, "A provisional curve without
+   * its halo"). */
   paint(ink: Ink, scales: PlotScales, plot: FitPlotBase, exactLayer: HTMLElement, color: string): void {
     const opacity = this.ahead ? "0.35" : "";
     if (exactLayer.style.opacity !== opacity) exactLayer.style.opacity = opacity;
@@ -94,6 +96,6 @@ export class ProvisionalCurve {
     const [[left, right], [bottom, top]] = [scales.x.range(), scales.y.range()] as [Pair, Pair];
     const ctx = ink.begin({ left, top, width: right - left, height: bottom - top });
     this.drawn = Boolean(ctx && this.curve);
-    if (ctx && this.curve) drawCurve(ctx, scales, plot, this.curve, { color, width: 2.5, halo: 1.5, dash: [7, 4], dashHalo: true });
+    if (ctx && this.curve) drawCurve(ctx, scales, plot, this.curve, { color, width: 2.5, dash: [7, 4] });
   }
 }
