@@ -121,12 +121,12 @@ class JaxWidget(anywidget.AnyWidget):
 
     def _new_function(self, proposal: Any, compile_f: Callable[[Any], Any]) -> Any:
         """Validate an assigned ``f``: compile its kernels with ``compile_f(f)`` and keep them, or keep the
-        last good function (and picture) and say why in ``error``. Before the first kernels exist
-        (construction, which compiles itself) only callability is checked."""
+        last good function (and picture) and say why in ``error``. During construction (which compiles f
+        itself, see ``_take_compiled``) only callability is checked."""
         f = proposal["value"]
         if not callable(f):
             raise traitlets.TraitError(f"f must be callable, got {type(f).__name__}")
-        if getattr(self, "_kernels", None) is None:
+        if getattr(self, "_kernels", None) is None or f is getattr(self, "_compiled_for", None):
             return f
         try:
             kernels = compile_f(f)
@@ -136,6 +136,15 @@ class JaxWidget(anywidget.AnyWidget):
         self._kernels = kernels
         self.error = ""
         return f
+
+    def _take_compiled(self, f: Callable[..., Any]) -> None:
+        """A constructor's last step: set ``f``, whose kernels it compiled already, so that the observers
+        draw the first picture. Validating it would compile it all a second time (0.1-0.2 s)."""
+        self._compiled_for: Callable[..., Any] | None = f
+        try:
+            self.set_trait("f", f)
+        finally:
+            self._compiled_for = None
 
     # ---- without a kernel (``_static.py``) ------------------------------------------------------------
 

@@ -102,7 +102,7 @@ class Derivative(JaxWidget):
         self._home = self.x_range
         self._kernels = kernels
         self.set_trait("fd_steps", kernels.differences.steps.copy())
-        self.set_trait("f", f)  # the jaxprs and the first point (observer)
+        self._take_compiled(f)  # the jaxprs and the first point (observer)
 
     # ---- validation ---------------------------------------------------------------------------
 

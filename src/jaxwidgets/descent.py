@@ -116,7 +116,7 @@ class Descent(PlaneWidget):
         with self.hold_trait_notifications():
             self.learning_rates = _rates_for(names, learning_rate)
             self.steps = steps
-        self.set_trait("f", f)  # draws the first surface (observer)
+        self._take_compiled(f)  # draws the first surface (observer)
         self.starts = _initial_starts(start, starts, self.x_range, self.y_range)  # draws the runs
 
     # ---- compiling with the function ---------------------------------------------------------

@@ -112,7 +112,7 @@ class Jacobian(JaxWidget):
         kernels = self._compile(f, start, radius, (x0, x1), (y0, y1))  # raises FunctionError on a bad f
         super().__init__(x_range=(x0, x1), y_range=(y0, y1), at=start, radius=radius, **kwargs)
         self._kernels = kernels
-        self.set_trait("f", f)  # the first grid and point (observer)
+        self._take_compiled(f)  # the first grid and point (observer)
 
     # ---- validation ---------------------------------------------------------------------------
 

@@ -84,7 +84,7 @@ class LossSurface(PlaneWidget):
     ) -> None:
         super().__init__(f, x, y, params=params, axes=axes, resolution=resolution, **kwargs)
         self.probe = probe if probe is not None else _centre(self.x_range, self.y_range)
-        self.set_trait("f", f)  # draws the first surface and probe (observer)
+        self._take_compiled(f)  # draws the first surface and probe (observer)
 
     def _compile_extra(self, sliced: SlicedFunction) -> Any:
         probe = make_probe_kernel(sliced.f)
