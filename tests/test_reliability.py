@@ -103,6 +103,22 @@ def test_posterior_close_leaves_no_thread() -> None:
     assert wait_no_widget_threads(before) == []
 
 
+def test_a_fits_background_compile_is_a_worker_that_exit_waits_for() -> None:
+    # A plain daemon thread still compiling at exit made XLA abort ("FATAL: exception not rethrown"): a script
+    # ending right after building a DensityFit, with a surface computing too, failed every time.
+    from jaxwidgets import _worker
+    from jaxwidgets._fit_run import compile_in_background
+
+    gate = threading.Event()
+    compiled = compile_in_background(lambda: gate.wait(10), lambda: None)
+    compiling = [thread for thread in _worker._workers if thread.name == "jaxwidgets-fit-compile"]
+    assert [thread.is_alive() for thread in compiling] == [True]
+    gate.set()
+    compiled.result(timeout=10)
+    compiling[0].join(timeout=10)
+    assert not compiling[0].is_alive()
+
+
 # Ends while a surface and a sampler compute in their threads; without the exit hook XLA could abort it.
 SCRIPT_ENDING_MID_COMPUTATION = textwrap.dedent(
     """

@@ -5,7 +5,6 @@ wait for it (the L-BFGS line search is most of a widget's compile time).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, NamedTuple
@@ -13,6 +12,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ._arrays import pack_arrays
+from ._worker import worker_thread
 from .kernels.fit import FitKernels, FitPath, ParamLayout, scipy_bfgs
 
 
@@ -84,7 +84,8 @@ def fit_message(
 
 
 def compile_in_background(compile_now: Callable[[], None], done: Callable[[], None]) -> Future[None]:
-    """Run ``compile_now`` in a daemon thread; the future holds its error, if any; ``done`` runs after."""
+    """Run ``compile_now`` in a worker thread (joined at exit); the future holds its error, if any; ``done``
+    runs after."""
     future: Future[None] = Future()
 
     def run() -> None:
@@ -97,5 +98,7 @@ def compile_in_background(compile_now: Callable[[], None], done: Callable[[], No
         finally:
             done()
 
-    threading.Thread(target=run, name="jaxwidgets-fit-compile", daemon=True).start()
+    # A worker thread, so that a script ending meanwhile waits for the compile: XLA aborts the process when
+    # torn down mid-compile ("FATAL: exception not rethrown"), as for the widgets' other workers.
+    worker_thread(run, "jaxwidgets-fit-compile", stop=lambda: None).start()
     return future
