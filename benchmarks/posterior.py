@@ -20,11 +20,11 @@ the slider's handler calls it) to the first draws of the new run (goal <= 3 s).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
 import pathlib
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -147,15 +147,13 @@ def measure(kind: str, model_name: str, options: argparse.Namespace) -> dict[str
         env["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={options.chains}"
     else:
         env.pop("XLA_FLAGS", None)
-    if kind.startswith("widget") and not options.warm_cache:  # compiled as on its first run ever
-        env["JAXWIDGETS_CACHE_DIR"] = tempfile.mkdtemp(prefix="jaxwidgets-posterior-bench-")
     counts = [f"--chains={options.chains}", f"--warmup={options.warmup}", f"--samples={options.samples}"]
     command = [sys.executable, __file__, "--worker", kind, "--models", model_name, *counts]
-    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    if "JAXWIDGETS_CACHE_DIR" in env and env["JAXWIDGETS_CACHE_DIR"] != os.environ.get(
-        "JAXWIDGETS_CACHE_DIR"
-    ):
-        shutil.rmtree(env["JAXWIDGETS_CACHE_DIR"], ignore_errors=True)
+    with contextlib.ExitStack() as stack:
+        if kind.startswith("widget") and not options.warm_cache:  # compiled as on its first run ever
+            cache = tempfile.TemporaryDirectory(prefix="jaxwidgets-posterior-bench-")
+            env["JAXWIDGETS_CACHE_DIR"] = stack.enter_context(cache)
+        result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if result.returncode:
         raise RuntimeError(f"{kind} on {model_name} failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
