@@ -11,7 +11,7 @@ import numpy as np
 
 from ._arrays import array_to_json, pack_arrays
 from ._draw_log import DrawLog, group_sites, padded_range
-from .kernels.diagnostics import arviz_ready, summary_rows
+from .kernels.diagnostics import summary_rows
 from .kernels.posterior import Chunk
 from .kernels.predictive import CurveKernel, DensityGrid, density_values
 
@@ -20,7 +20,7 @@ SetTrait = Callable[[str, Any], None]
 
 _PROGRESS_SECONDS = 0.2
 _SUMMARY_SECONDS = 0.5
-# The live table may take at most this share of the sampling time (arviz's summary grows with the draws).
+# The live table may take at most this share of the sampling time (its cost grows with the draws).
 _SUMMARY_SHARE = 0.04
 # The density grid is computed once this many draws per chain show where the posterior lies.
 _DENSITY_MIN_DRAWS = 50
@@ -75,11 +75,11 @@ class DrawFeed:
             self._set_trait("progress", self.log.progress())
 
     def publish_summary(self, force: bool = False) -> None:
-        """The arviz table, at most every half second and at most a small share of the sampling time."""
+        """The summary table, at most every half second and at most a small share of the sampling time."""
         now = time.monotonic()
         interval = max(_SUMMARY_SECONDS, self._summary_cost / _SUMMARY_SHARE)
-        if self.log.count < 4 or not (force or (now - self._last_summary >= interval and arviz_ready())):
-            return  # while arviz is being imported, the draws go on and the table waits
+        if self.log.count < 4 or not (force or now - self._last_summary >= interval):
+            return
         self._set_trait("summary", summary_rows(self.sites, self.log.collected()[0]))
         self._last_summary = time.monotonic()
         self._summary_cost = self._last_summary - now

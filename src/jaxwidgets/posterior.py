@@ -22,7 +22,7 @@ from ._static_lessons import posterior_snapshot
 from ._worker import NewestJobWorker
 from .figures import trace_figure
 from .kernels import FunctionError, explain_exception
-from .kernels.diagnostics import arviz, prefetch_arviz, summary_rows
+from .kernels.diagnostics import arviz, summary_rows
 from .kernels.predictive import make_curve_kernel
 
 _RUNNING = ("compiling", "warmup", "sampling")
@@ -97,7 +97,7 @@ class Posterior(JaxWidget):
     sites = traitlets.List(traitlets.Unicode(), read_only=True).tag(sync=True)
     pair = SitePair(help="Sites of the pair plot.").tag(sync=True)
     summary: traitlets.List[Any] = traitlets.List(
-        read_only=True, help="arviz summary rows of the draws so far."
+        read_only=True, help="Summary rows of the draws so far (as arviz.summary computes them)."
     ).tag(sync=True)
     controls = traitlets.Dict(read_only=True).tag(sync=True)
     title = traitlets.Unicode("").tag(sync=True)
@@ -254,8 +254,6 @@ class Posterior(JaxWidget):
                     self._finish(generation, "stopped")
                 return
             self._chains.compile()  # the first time only: long, not interruptible
-            # Not before: arviz's import (Python, seconds) slowed the compile's tracing by about 1.3 s.
-            prefetch_arviz()
             while self._next_chunk(generation, job):
                 job = job._replace(restart=False)
         except Exception as exc:  # never die silently: the banner and `error` say why
