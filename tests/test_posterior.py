@@ -12,6 +12,7 @@ import pytest
 import traitlets
 
 from jaxwidgets import FunctionError, Posterior, count_compiles
+from jaxwidgets._chains import Chains
 from jaxwidgets.kernels.posterior import StreamingSampler
 from jaxwidgets.posterior import summary_rows
 
@@ -274,6 +275,31 @@ def test_predictive_curves_stream_and_replay_and_the_density_covers_the_draws():
     for site, key in zip(widget.sites, ["x_range", "y_range"], strict=True):
         assert density[key][0] <= draws[site].min() and draws[site].max() <= density[key][1]
     widget.close()
+
+
+def test_the_density_grid_compiles_with_the_chunk_and_never_while_sampling():
+    def line(x, y, scale):
+        slope = numpyro.sample("slope", dist.Normal(0, scale))
+        intercept = numpyro.sample("intercept", dist.Normal(0, scale))
+        numpyro.sample("obs", dist.Normal(slope * x + intercept, 0.3), obs=y)
+
+    x = np.linspace(-1, 1, 40).astype(np.float32)
+    controls = {"scale": (0.5, 5.0)}
+    chains = Chains(
+        line, (x, 1.5 * x, 2.0), {}, controls=controls, seed=0, num_chains=2, num_warmup=10, chunk_length=5
+    )
+    chains.compile()
+    chains.set_control("scale", 1.0)  # new model arguments, same shapes
+    assert chains.density is not None
+    ranges = {"slope": (0.0, 3.0), "intercept": (-1.0, 1.0)}  # the true line: slope 1.5, intercept 0
+    with count_compiles() as compiles:
+        values = chains.density.values(chains.args, [ranges[site] for site in chains.density.sites])
+    assert compiles.count == 0 and values.shape == (120, 120)
+    peak = dict(
+        zip(chains.density.sites[::-1], np.unravel_index(np.argmax(values), values.shape), strict=True)
+    )
+    assert peak == {"slope": pytest.approx(60, abs=3), "intercept": pytest.approx(60, abs=3)}
+    chains.close()
 
 
 def test_streamed_draws_are_exactly_plain_numpyro_mcmc_with_the_same_seed():

@@ -52,14 +52,12 @@ class Chains:
         # Shapes only until ``compile``: the model is traced here, its init compiled and run with the chunk.
         self.state: SamplerState = self.sampler.shapes(self.key, self.args)
         self.sites = list(self.sampler.columns(self.state).names)
+        latent = {name: tuple(value.shape) for name, value in self.state.chains[0].z.items()}
+        # The log density under the pair plot, for a model with exactly two scalar latent sites (else None).
+        self.density: DensityGrid | None = make_density_grid(model, self.kwargs, latent, self.sites)
         self.adapted = False  # a warm-up has ended: restarts keep its step size and mass matrix
         self._steppers: Steppers | None = None
         self._compile_lock = threading.Lock()
-
-    def density_grid(self) -> DensityGrid | None:
-        """The log density on a grid, for a model with exactly two scalar latent sites (else None)."""
-        latent = {name: tuple(value.shape) for name, value in self.state.chains[0].z.items()}
-        return make_density_grid(self.model, self.kwargs, latent, self.sites)
 
     def compile(self) -> Steppers:
         """The compiled chunk and restart, and the chains' initial states (for the current model arguments):
@@ -69,12 +67,20 @@ class Chains:
                 # The init compiles and runs in a thread of its own while the chunk compiles (XLA compiles
                 # without the GIL): on 2 busy cores, 6.6 s for both against 8.3 s one after the other.
                 with ThreadPoolExecutor(1, thread_name_prefix="jaxwidgets-init") as executor:
-                    starting = executor.submit(self.sampler.start, self.key, self.args, self.pool)
+                    starting = executor.submit(self._start)
                     steppers = self.sampler.compile(self.state)
                     state = starting.result()
                 self.sampler.check(state, self.key, self.args)
                 self.state, self._steppers = state, steppers
             return self._steppers
+
+    def _start(self) -> SamplerState:
+        """The chains' initial states, then the density grid compiled, while the chunk compiles: compiled on
+        first use, the grid paused sampling for 0.2-0.5 s once the first draws were in."""
+        state = self.sampler.start(self.key, self.args, self.pool)
+        if self.density is not None:
+            self.density.compile(self.args)
+        return state
 
     def advance(self, state: SamplerState, args: tuple[Any, ...]) -> tuple[SamplerState, Chunk]:
         """One chunk from ``state`` (the caller keeps the new state only if it still wants it)."""

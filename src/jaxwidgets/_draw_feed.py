@@ -13,7 +13,7 @@ from ._arrays import array_to_json, pack_arrays
 from ._draw_log import DrawLog, group_sites, padded_range
 from .kernels.diagnostics import summary_rows
 from .kernels.posterior import Chunk
-from .kernels.predictive import CurveKernel, DensityGrid, density_values
+from .kernels.predictive import CurveKernel, DensityGrid
 
 Push = Callable[[str, dict[str, Any], Sequence[Any]], None]
 SetTrait = Callable[[str, Any], None]
@@ -114,7 +114,7 @@ class DrawFeed:
         ):
             return
         ranges = [padded_range(column) for column in columns]
-        values = density_values(self._density, model_args, ranges)
+        values = self._density.values(model_args, ranges)
         self._density_ranges = ranges
         x_site, y_site = self._density.sites
         self._set_trait(

@@ -153,7 +153,6 @@ class Posterior(JaxWidget):
         site_names = self._chains.sites
         self._curve = make_curve_kernel(curve, curve_x, num_curves)
         self._curve_x = None if curve_x is None else np.asarray(curve_x, np.float32)
-        self._density_grid = self._chains.density_grid()
         for name, value in {**counts, "sites": site_names}.items():
             self.set_trait(name, value)
         self.pair = tuple((site_names * 2)[:2])
@@ -300,7 +299,7 @@ class Posterior(JaxWidget):
 
     def _reset_draws(self) -> None:
         log = DrawLog(self.num_chains, len(self.sites), self.num_warmup, self.num_samples)
-        extras = (self._curve, self._curve_x, self._density_grid)
+        extras = (self._curve, self._curve_x, self._chains.density)
         self._feed = DrawFeed(log, self.sites, self._push, self.set_trait, *extras)
         self._density = {}
 

@@ -9,8 +9,6 @@ from typing import Any, NamedTuple
 import jax
 import numpy as np
 
-from .surface import GridKernel, make_grid_kernel
-
 # The density grid under the pair plot: this many points per side.
 DENSITY_RESOLUTION = 120
 
@@ -38,11 +36,43 @@ def make_curve_kernel(curve: Any, curve_x: Any, count: int) -> CurveKernel | Non
     return CurveKernel(count, jax.jit(jax.vmap(curve, in_axes=(0, None))))
 
 
-class DensityGrid(NamedTuple):
-    """The log density of a model with exactly two scalar latent sites, ``sites`` = (x site, y site)."""
+class DensityGrid:
+    """The log density of a model with exactly two scalar latent sites, ``sites`` = (x site, y site), at
+    ``DENSITY_RESOLUTION``² points: values only (no gradients), one row of points at a time.
 
-    sites: tuple[str, str]
-    grid: GridKernel
+    Compiled on the first ``values`` call, or ahead of time by ``compile`` for model arguments shaped like the
+    chains' (the Posterior compiles it beside the chunk, not between two chunks of a run).
+
+    >>> import numpyro, numpyro.distributions as dist
+    >>> def model():
+    ...     numpyro.sample("a", dist.Normal(0.0, 1.0)); numpyro.sample("b", dist.Normal(0.0, 1.0))
+    >>> density = make_density_grid(model, {}, {"a": (), "b": ()}, ["a", "b"])
+    >>> density.compile(())
+    >>> values = density.values((), [(-1.0, 1.0), (-1.0, 1.0)])
+    >>> values.shape, bool(values[60, 60] > values[0, 0])
+    ((120, 120), True)
+    """
+
+    def __init__(self, sites: tuple[str, str], log_p: Callable[[Any, jax.Array, jax.Array], Any]) -> None:
+        self.sites = sites
+
+        def grid(model_args: Any, xs: jax.Array, ys: jax.Array) -> Any:  # (ny, nx) jax.Array
+            row = jax.vmap(log_p, in_axes=(None, 0, None))
+            return jax.lax.map(lambda y: row(model_args, xs, y), ys)
+
+        self._jitted: Any = jax.jit(grid)  # a jax.jit wrapper: mypy knows no lower()
+        self._compiled: Any = None
+
+    def compile(self, model_args: tuple[Any, ...]) -> None:
+        """Compile for model arguments shaped like these (later calls must match them: no recompile)."""
+        axis = jax.ShapeDtypeStruct((DENSITY_RESOLUTION,), np.float32)  # type: ignore[no-untyped-call]
+        self._compiled = self._jitted.lower(model_args, axis, axis).compile()
+
+    def values(self, model_args: tuple[Any, ...], ranges: Sequence[tuple[float, float]]) -> np.ndarray:
+        """The log density over the ranges (x, y), shaped (ny, nx), NaN where not finite."""
+        xs, ys = (np.linspace(*r, DENSITY_RESOLUTION, dtype=np.float32) for r in ranges)
+        values = np.asarray((self._compiled or self._jitted)(model_args, xs, ys))
+        return np.where(np.isfinite(values), values, np.nan)
 
 
 def make_density_grid(
@@ -66,13 +96,4 @@ def make_density_grid(
     def log_p(model_args: Any, x: jax.Array, y: jax.Array) -> Any:  # a scalar jax.Array
         return log_density(model, model_args, model_kwargs, {x_site: x, y_site: y})[0]
 
-    return DensityGrid((x_site, y_site), make_grid_kernel(log_p))
-
-
-def density_values(
-    density: DensityGrid, model_args: tuple[Any, ...], ranges: Sequence[tuple[float, float]]
-) -> np.ndarray:
-    """The log density at ``DENSITY_RESOLUTION``² points over the ranges, (ny, nx), NaN where not finite."""
-    xs, ys = (np.linspace(*r, DENSITY_RESOLUTION, dtype=np.float32) for r in ranges)
-    values = np.asarray(density.grid(model_args, xs, ys)[0])
-    return np.where(np.isfinite(values), values, np.nan)
+    return DensityGrid((x_site, y_site), log_p)
