@@ -302,6 +302,27 @@ def test_the_density_grid_compiles_with_the_chunk_and_never_while_sampling():
     chains.close()
 
 
+def test_the_restart_compiles_after_the_first_run_not_before_its_first_draws(monkeypatch):
+    widgets: list[Posterior] = []
+    statuses: list[str] = []  # the widget's status whenever a restart program is compiled
+    compile_restart = StreamingSampler.compile_restart
+
+    def recorded(sampler, state):
+        statuses.append(widgets[0].status if widgets else "constructing")
+        return compile_restart(sampler, state)
+
+    monkeypatch.setattr(StreamingSampler, "compile_restart", recorded)
+    counts = {"num_chains": 2, "num_warmup": 50, "num_samples": 100}
+    widgets.append(Posterior(conjugate, Y, 2.0, **counts, controls={"prior_scale": (0.1, 5.0)}))
+    widgets[0].wait()
+    assert statuses == ["done"]  # compiled once the run was over, and waited for
+    with count_compiles() as compiles:
+        widgets[0].set_control("prior_scale", 0.5)
+        widgets[0].wait()
+    assert compiles.count == 0 and statuses == ["done"]
+    widgets[0].close()
+
+
 def test_streamed_draws_are_exactly_plain_numpyro_mcmc_with_the_same_seed():
     from numpyro.infer import MCMC, NUTS
 
@@ -367,9 +388,9 @@ def test_compiled_steppers_advance_and_restart_without_compiling():
     state = sampler.init(jax.random.PRNGKey(0), args)
     steppers = sampler.compile(state)
     with count_compiles() as compiles:
-        state, _ = sampler.advance(state, args, steppers)
-        state = sampler.restart(state, (args[0], jnp.float32(0.5)), steppers)
-        state, chunk = sampler.advance(state, (args[0], jnp.float32(0.5)), steppers)
+        state, _ = sampler.advance(state, args, steppers.chunk)
+        state = sampler.restart(state, (args[0], jnp.float32(0.5)), steppers.restart)
+        state, chunk = sampler.advance(state, (args[0], jnp.float32(0.5)), steppers.chunk)
     assert compiles.count == 0 and chunk.iteration.tolist() == [0, 1, 2, 3, 4]  # a fresh warm-up
 
 
@@ -468,9 +489,11 @@ def test_threaded_chunks_and_restarts_compile_nothing():
     steppers, pool = sampler.compile(state), ChainPool(3, 2)
     with count_compiles() as compiles:
         for keep in (False, True, False):
-            state, _ = sampler.advance(state, args, steppers, pool)
-            state = sampler.restart(state, (args[0], jnp.float32(0.5)), steppers, keep_adaptation=keep)
-        state, chunk = sampler.advance(state, args, steppers, pool)
+            state, _ = sampler.advance(state, args, steppers.chunk, pool)
+            state = sampler.restart(
+                state, (args[0], jnp.float32(0.5)), steppers.restart, keep_adaptation=keep
+            )
+        state, chunk = sampler.advance(state, args, steppers.chunk, pool)
     pool.close()
     assert compiles.count == 0 and chunk.draws.shape == (5, 3, 1)
 

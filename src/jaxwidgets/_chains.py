@@ -11,7 +11,7 @@ from typing import Any
 
 from ._controls import ControlSpec, control_specs, with_control
 from .kernels.chain_pool import ChainPool
-from .kernels.posterior import Chunk, SamplerState, Steppers, StreamingSampler, as_model_argument, prng_key
+from .kernels.posterior import Chunk, SamplerState, StreamingSampler, as_model_argument, prng_key
 from .kernels.predictive import DensityGrid, make_density_grid
 
 
@@ -56,23 +56,34 @@ class Chains:
         # The log density under the pair plot, for a model with exactly two scalar latent sites (else None).
         self.density: DensityGrid | None = make_density_grid(model, self.kwargs, latent, self.sites)
         self.adapted = False  # a warm-up has ended: restarts keep its step size and mass matrix
-        self._steppers: Steppers | None = None
+        self._chunk: Callable[..., Any] | None = None
+        self._restart: Callable[..., Any] | None = None
         self._compile_lock = threading.Lock()
 
-    def compile(self) -> Steppers:
-        """The compiled chunk and restart, and the chains' initial states (for the current model arguments):
-        made on the first call (long; a model with no valid start raises FunctionError), the same after."""
+    def compile(self) -> Callable[..., Any]:
+        """The compiled chunk, and the chains' initial states (for the current model arguments): made on the
+        first call (long; a model with no valid start raises FunctionError), the same after."""
         with self._compile_lock:  # the sampling thread, or a restart in the caller's: whichever comes first
-            if self._steppers is None:
+            if self._chunk is None:
                 # The init compiles and runs in a thread of its own while the chunk compiles (XLA compiles
                 # without the GIL): on 2 busy cores, 6.6 s for both against 8.3 s one after the other.
                 with ThreadPoolExecutor(1, thread_name_prefix="jaxwidgets-init") as executor:
                     starting = executor.submit(self._start)
-                    steppers = self.sampler.compile(self.state)
+                    chunk = self.sampler.compile_chunk(self.state)
                     state = starting.result()
                 self.sampler.check(state, self.key, self.args)
-                self.state, self._steppers = state, steppers
-            return self._steppers
+                self.state, self._chunk = state, chunk
+            return self._chunk
+
+    def compile_restart(self) -> Callable[..., Any]:
+        """The compiled restart (after ``compile``). Only a control change or a new run needs it: the widget
+        compiles it once a run has ended, or at the first restart, never before the first draws (0.2-0.5 s
+        of a first run's critical path)."""
+        self.compile()
+        with self._compile_lock:
+            if self._restart is None:
+                self._restart = self.sampler.compile_restart(self.state)
+            return self._restart
 
     def _start(self) -> SamplerState:
         """The chains' initial states, then the density grid compiled, while the chunk compiles: compiled on
@@ -94,8 +105,8 @@ class Chains:
     def restart(self) -> None:
         """A new warm-up from where the chains are, for the current model arguments: short once the chains
         have been adapted, else in full."""
-        steppers = self.compile()  # first: it sets the chains' initial states
-        self.state = self.sampler.restart(self.state, self.args, steppers, keep_adaptation=self.adapted)
+        restart = self.compile_restart()  # first: it sets the chains' initial states
+        self.state = self.sampler.restart(self.state, self.args, restart, keep_adaptation=self.adapted)
 
     def close(self) -> None:
         """End the chains' threads."""

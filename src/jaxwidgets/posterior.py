@@ -182,11 +182,11 @@ class Posterior(JaxWidget):
         return self
 
     def wait(self, timeout: float = 600.0) -> Posterior:
-        """Block until the current run is done, stopped or failed."""
+        """Block until the current run is done, stopped or failed, and the sampling thread is idle."""
         deadline = time.monotonic() + timeout
         while self.status in _RUNNING and time.monotonic() < deadline:
             time.sleep(0.01)
-        if self.status in _RUNNING:
+        if self.status in _RUNNING or not self._worker.wait_idle(max(0.0, deadline - time.monotonic())):
             raise TimeoutError(f"sampling not finished within {timeout} s")
         return self
 
@@ -255,6 +255,7 @@ class Posterior(JaxWidget):
             self._chains.compile()  # the first time only: long, not interruptible
             while self._next_chunk(generation, job):
                 job = job._replace(restart=False)
+            self._chains.compile_restart()  # the first time only, once the run is over: for the next change
         except Exception as exc:  # never die silently: the banner and `error` say why
             with self._request_lock:
                 if self._worker.is_current(generation):

@@ -231,29 +231,34 @@ class StreamingSampler:
         return site_columns({name: value.shape for name, value in constrained.items()}, self.sites)
 
     def compile(self, state: SamplerState) -> Steppers:
-        """One chain's chunk and restart compiled ahead of time for arguments shaped like ``model_args``, so
-        that sampling starts without a pause and never compiles again."""
-        chunk: Any = self.jitted.chunk  # jax.jit's wrappers, whose lower() mypy does not know
+        """One chain's chunk and restart compiled ahead of time for arguments shaped like ``model_args``."""
+        return Steppers(self.compile_chunk(state), self.compile_restart(state))
+
+    def compile_chunk(self, state: SamplerState) -> Callable[..., Any]:
+        """One chain's chunk compiled for arguments shaped like ``model_args``, so that sampling starts
+        without a pause and never compiles again."""
+        chunk: Any = self.jitted.chunk  # jax.jit's wrapper, whose lower() mypy does not know
+        return chunk.lower(state.chains[0], self.model_args).compile()  # type: ignore[no-any-return]
+
+    def compile_restart(self, state: SamplerState) -> Callable[..., Any]:
+        """One chain's restart compiled for arguments shaped like ``model_args`` (for a control change)."""
         restart: Any = self.jitted.restart
-        chain, keep = state.chains[0], jnp.bool_(True)
-        return Steppers(
-            chunk.lower(chain, self.model_args).compile(),
-            restart.lower(state.start[0], chain, self.model_args, keep).compile(),
-        )
+        compiled = restart.lower(state.start[0], state.chains[0], self.model_args, jnp.bool_(True)).compile()
+        return compiled  # type: ignore[no-any-return]
 
     def advance(
         self,
         state: SamplerState,
         model_args: tuple[Any, ...],
-        steppers: Steppers | None = None,
+        chunk: Callable[..., Any] | None = None,
         pool: ChainPool | None = None,
     ) -> tuple[SamplerState, Chunk]:
-        """Take ``chunk_length`` steps on every chain (with ``steppers`` from ``compile``: no compile), the
+        """Take ``chunk_length`` steps on every chain (with ``chunk`` from ``compile_chunk``: no compile), the
         chains spread over ``pool``'s threads (default: one after the other)."""
-        chunk = (steppers or self.jitted).chunk
+        step_chunk = chunk or self.jitted.chunk
 
         def one_chain(chain: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray]:
-            chain, (draws, diverging, iteration) = chunk(chain, model_args)
+            chain, (draws, diverging, iteration) = step_chunk(chain, model_args)
             # Waiting here, in the pool's thread, is what runs the chains at once.
             return chain, np.asarray(draws), np.asarray(diverging), np.asarray(iteration)
 
@@ -266,15 +271,16 @@ class StreamingSampler:
         self,
         state: SamplerState,
         model_args: tuple[Any, ...],
-        steppers: Steppers | None = None,
+        restart: Callable[..., Any] | None = None,
         keep_adaptation: bool = False,
     ) -> SamplerState:
-        """Chains where they are, for new model arguments: a fresh warm-up, or with ``keep_adaptation`` a
-        short one (``restart_warmup`` steps) from the step size and mass matrix adapted before."""
-        restart = (steppers or self.jitted).restart
+        """Chains where they are, for new model arguments (with ``restart`` from ``compile_restart``: no
+        compile): a fresh warm-up, or with ``keep_adaptation`` a short one (``restart_warmup`` steps) from the
+        step size and mass matrix adapted before."""
+        restart_one = restart or self.jitted.restart
         keep = jnp.bool_(keep_adaptation)
         chains = tuple(
-            restart(s, c, model_args, keep) for s, c in zip(state.start, state.chains, strict=True)
+            restart_one(s, c, model_args, keep) for s, c in zip(state.start, state.chains, strict=True)
         )
         return state._replace(chains=chains)
 
