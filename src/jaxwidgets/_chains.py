@@ -4,8 +4,9 @@ here but ``advance``."""
 
 from __future__ import annotations
 
+import math
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -93,9 +94,12 @@ class Chains:
             self.density.compile(self.args)
         return state
 
-    def advance(self, state: SamplerState, args: tuple[Any, ...]) -> tuple[SamplerState, Chunk]:
-        """One chunk from ``state`` (the caller keeps the new state only if it still wants it)."""
-        return self.sampler.advance(state, args, self.compile(), self.pool)
+    def stream(self, draws_left: int) -> Generator[tuple[SamplerState, Chunk], None, None]:
+        """The chunks from where the chains are until ``draws_left`` more draws (warm-up first), for the
+        current model arguments. The caller keeps a chunk's state (``accept``) only if it still wants it."""
+        warmup_left = max(0, self.sampler.num_warmup - int(self.state.chains[0].i))
+        rounds = math.ceil((warmup_left + draws_left) / self.sampler.chunk_length)
+        return self.sampler.stream(self.state, self.args, rounds, self.compile(), self.pool)
 
     def accept(self, state: SamplerState, chunk: Chunk) -> None:
         """Keep the state a shown chunk ended in."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import pathlib
 import threading
 import time
@@ -253,8 +254,7 @@ class Posterior(JaxWidget):
                     self._finish(generation, "stopped")
                 return
             self._chains.compile()  # the first time only: long, not interruptible
-            while self._next_chunk(generation, job):
-                job = job._replace(restart=False)
+            self._sample(generation, job)
             self._chains.compile_restart()  # the first time only, once the run is over: for the next change
         except Exception as exc:  # never die silently: the banner and `error` say why
             with self._request_lock:
@@ -262,27 +262,29 @@ class Posterior(JaxWidget):
                     self.error = explain_exception(exc, "sampling")
                     self._set_status("error")
 
-    def _next_chunk(self, generation: int, job: _Job) -> bool:
-        """Advance every chain one chunk and show it; False once done or stale."""
+    def _sample(self, generation: int, job: _Job) -> None:
+        """The rest of the run, chunk by chunk, until done or stale."""
         with self._request_lock:
             if not self._worker.is_current(generation):
-                return False
+                return
             if job.restart:
                 self._begin_run()
-            if self._feed.log.done:
-                self._finish(generation, "done")
-                return False
             if self.status == "compiling":
                 self._set_status("warmup")
-            state, args = self._chains.state, self._chains.args
-        state, chunk = self._chains.advance(state, args)
+            args, chunks = (
+                self._chains.args,
+                self._chains.stream(self._feed.log.num_samples - self._feed.log.count),
+            )
+        with contextlib.closing(chunks):  # stops the chains' steps ahead when this run goes stale
+            for state, chunk in chunks:
+                with self._request_lock:
+                    if not self._worker.is_current(generation):
+                        return  # a newer run or a stop came while this chunk ran: its draws are not shown
+                    self._chains.accept(state, chunk)
+                    if self._feed.show(chunk, self._run, args):
+                        self._set_status("sampling")
         with self._request_lock:
-            if not self._worker.is_current(generation):
-                return False  # a newer run or a stop came while this chunk ran: its draws are not shown
-            self._chains.accept(state, chunk)
-            if self._feed.show(chunk, self._run, args):
-                self._set_status("sampling")
-        return True
+            self._finish(generation, "done")
 
     def _finish(self, generation: int, status: str) -> None:
         if self._worker.is_current(generation) and self.status in _RUNNING:

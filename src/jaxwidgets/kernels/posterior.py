@@ -12,7 +12,8 @@ new one (optax style), and which columns a chunk's draws hold is a pure function
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import contextlib
+from collections.abc import Callable, Generator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import jax
@@ -253,19 +254,34 @@ class StreamingSampler:
         chunk: Callable[..., Any] | None = None,
         pool: ChainPool | None = None,
     ) -> tuple[SamplerState, Chunk]:
-        """Take ``chunk_length`` steps on every chain (with ``chunk`` from ``compile_chunk``: no compile), the
-        chains spread over ``pool``'s threads (default: one after the other)."""
+        """Take ``chunk_length`` steps on every chain: the first round of ``stream``."""
+        return next(iter(self.stream(state, model_args, 1, chunk, pool)))
+
+    def stream(
+        self,
+        state: SamplerState,
+        model_args: tuple[Any, ...],
+        rounds: int,
+        chunk: Callable[..., Any] | None = None,
+        pool: ChainPool | None = None,
+    ) -> Generator[tuple[SamplerState, Chunk], None, None]:
+        """``rounds`` chunks of ``chunk_length`` steps on every chain (with ``chunk`` from ``compile_chunk``:
+        no compile), the chains spread over ``pool``'s threads (default: one after the other), each going on
+        to its next chunk without waiting for the others. Yields every chain's state after each chunk."""
         step_chunk = chunk or self.jitted.chunk
 
-        def one_chain(chain: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray]:
+        def one_chain(chain: Any) -> tuple[Any, tuple[np.ndarray, np.ndarray, np.ndarray]]:
             chain, (draws, diverging, iteration) = step_chunk(chain, model_args)
             # Waiting here, in the pool's thread, is what runs the chains at once.
-            return chain, np.asarray(draws), np.asarray(diverging), np.asarray(iteration)
+            return chain, (np.asarray(draws), np.asarray(diverging), np.asarray(iteration))
 
-        results = (pool or ChainPool(1, 1)).map(one_chain, state.chains)
-        chains, draws, diverging, iterations = zip(*results, strict=True)
-        step_major = Chunk(np.stack(draws, axis=1), np.stack(diverging, axis=1), iterations[0])
-        return state._replace(chains=tuple(chains)), step_major
+        with contextlib.closing((pool or ChainPool(1, 1)).stream(one_chain, state.chains, rounds)) as rounds_:
+            for outputs in rounds_:
+                chains = tuple(chain for chain, _ in outputs)
+                draws, diverging, iterations = zip(*(result for _, result in outputs), strict=True)
+                step_major = Chunk(np.stack(draws, axis=1), np.stack(diverging, axis=1), iterations[0])
+                state = state._replace(chains=chains)
+                yield state, step_major
 
     def restart(
         self,
