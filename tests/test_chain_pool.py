@@ -73,3 +73,22 @@ def test_one_thread_steps_the_chains_one_after_the_other():
 
     assert len(list(ChainPool(num_chains=2, threads=1).stream(step, [0, 1], rounds=2))) == 2
     assert order == [0, 1, 0, 1]
+
+
+def test_a_finished_run_hands_the_chains_freed_memory_back(monkeypatch):
+    import numpyro
+    import numpyro.distributions as dist
+
+    import jaxwidgets.posterior as posterior_module
+    from jaxwidgets import Posterior
+
+    calls: list[str] = []
+    monkeypatch.setattr(posterior_module, "release_freed_memory", lambda: calls.append(widget.status))
+
+    def model(scale):
+        numpyro.sample("mu", dist.Normal(0.0, scale))
+
+    widget = Posterior(model, 1.0, num_chains=2, num_warmup=20, num_samples=30)
+    widget.wait()
+    assert calls == ["done"]
+    widget.close()

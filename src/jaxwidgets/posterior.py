@@ -23,6 +23,7 @@ from ._static_lessons import posterior_snapshot
 from ._worker import NewestJobWorker
 from .figures import trace_figure
 from .kernels import FunctionError, explain_exception
+from .kernels.chain_pool import release_freed_memory
 from .kernels.diagnostics import arviz, summary_rows
 from .kernels.predictive import make_curve_kernel
 
@@ -256,6 +257,7 @@ class Posterior(JaxWidget):
             self._chains.compile()  # the first time only: long, not interruptible
             self._sample(generation, job)
             self._chains.compile_restart()  # the first time only, once the run is over: for the next change
+            release_freed_memory()
         except Exception as exc:  # never die silently: the banner and `error` say why
             with self._request_lock:
                 if self._worker.is_current(generation):

@@ -8,6 +8,9 @@ GIL while it runs): a chain per call, the threads taking the next chain as they 
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
 import os
 import threading
 from collections.abc import Callable, Generator, Sequence
@@ -102,3 +105,26 @@ class ChainPool:
         executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=False)
+
+
+def release_freed_memory() -> None:
+    """Hand the memory the chains' threads freed back to the system, where the C library is glibc.
+
+    glibc keeps what a thread frees in that thread's arena, and chains stepping on several threads while the
+    widget's thread works beside them spread XLA's buffers over more arenas: a kernel that ran the posterior
+    lesson held 700-1000 MB after its runs, and 350 MB once trimmed. Called when a run ends (milliseconds).
+
+    >>> release_freed_memory()
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to trim
+        return None
