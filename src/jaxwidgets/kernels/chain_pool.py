@@ -79,6 +79,8 @@ class ChainPool:
         slots = [[Future[tuple[Item, Result]]() for _ in range(rounds)] for _ in chains]
 
         def run(index: int, round_: int, chain: Item) -> None:
+            if stopped.is_set():  # queued before the stream was closed: nobody waits for it
+                return
             slot = slots[index][round_]
             try:
                 slot.set_result(step(chain))
