@@ -134,3 +134,27 @@ def test_the_compilation_cache_is_on_and_a_load_from_it_counts_as_a_compile(tmp_
     compiles, hits = map(int, result.stdout.split())
     assert hits >= 1 and compiles >= 1, result.stdout
     assert any(tmp_path.iterdir()), "nothing written to the cache directory"
+
+
+WRITE_SCRIPT = """
+import warnings
+warnings.simplefilter("error")  # JAX warns when it cannot write a program to the cache
+import jax, jax.numpy as jnp
+from jaxwidgets.kernels import count_compiles
+jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+print(float(jax.jit(lambda v: jnp.sin(v) @ jnp.cos(v).T)(jnp.ones((8, 8)))[0, 0]))
+"""
+
+
+def test_a_program_a_killed_process_left_half_written_does_not_break_the_cache(tmp_path):
+    # A process killed between writing a program and its access time left this: every later write failed.
+    (tmp_path / "jit_lost-0123abcd-cache").write_bytes(b"unfinished")
+    env = {**os.environ, "JAXWIDGETS_CACHE_DIR": str(tmp_path)}
+    env.pop("JAXWIDGETS_COMPILATION_CACHE", None)
+    result = subprocess.run(
+        [sys.executable, "-c", WRITE_SCRIPT], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    programs = sorted(entry.name for entry in tmp_path.glob("*-cache"))
+    assert programs and "jit_lost-0123abcd-cache" not in programs
+    assert all((tmp_path / name.replace("-cache", "-atime")).exists() for name in programs)

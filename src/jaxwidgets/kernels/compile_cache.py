@@ -22,6 +22,7 @@ import jax
 
 MIN_COMPILE_SECONDS = 0.05  # the probe kernel compiles in 0.1-0.3 s; eager one-op programs in less
 MAX_BYTES = 256 * 1024**2
+_CACHE_SUFFIX, _ATIME_SUFFIX = "-cache", "-atime"  # JAX's names for a program and its last access time
 
 
 def cache_dir() -> Path:
@@ -63,7 +64,33 @@ def enable_compilation_cache() -> Path | None:
     _update("jax_persistent_cache_min_compile_time_secs", MIN_COMPILE_SECONDS)
     if _setting("jax_compilation_cache_max_size") == -1 and importlib.util.find_spec("filelock"):
         _update("jax_compilation_cache_max_size", MAX_BYTES)  # JAX evicts under a file lock
+        remove_unfinished_entries(path)
     return path
+
+
+def remove_unfinished_entries(path: Path) -> None:
+    """Remove the programs a process left without their access time (killed between the two writes, say by a
+    kernel restart). JAX's size-bounded cache reads every program's access time before each write: one
+    missing, and every later write failed, with a warning in whichever cell was running.
+
+    Done under JAX's own lock on the directory, so no write in progress is taken for an unfinished one.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "jit_f-1-cache").write_bytes(b"x"), (folder / "jit_g-2-cache").write_bytes(b"x")
+    >>> _ = (folder / "jit_g-2-atime").write_bytes(b"t")
+    >>> remove_unfinished_entries(folder); sorted(entry.name for entry in folder.glob("*-cache"))
+    ['jit_g-2-cache']
+    """
+    import filelock
+
+    try:
+        with filelock.FileLock(path / ".lockfile", timeout=5):
+            for program in path.glob(f"*{_CACHE_SUFFIX}"):
+                if not program.with_name(program.name.removesuffix(_CACHE_SUFFIX) + _ATIME_SUFFIX).exists():
+                    program.unlink(missing_ok=True)
+    except (filelock.Timeout, OSError):  # another process holds the cache for long: its next start tidies
+        pass
 
 
 def _setting(name: str) -> Any:
