@@ -18,6 +18,7 @@ from jaxwidgets.kernels import (
     make_probe_kernel,
     slice_function,
 )
+from jaxwidgets.kernels.surface import point_bytes
 
 from .conftest import seed_surface
 
@@ -158,3 +159,30 @@ def test_a_program_a_killed_process_left_half_written_does_not_break_the_cache(t
     programs = sorted(entry.name for entry in tmp_path.glob("*-cache"))
     assert programs and "jit_lost-0123abcd-cache" not in programs
     assert all((tmp_path / name.replace("-cache", "-atime")).exists() for name in programs)
+
+
+def test_a_grid_vmaps_a_cheap_function_whole_and_loops_over_rows_of_one_that_sums_over_data():
+    xs = cell_centres(-2, 2, 200)
+    cheap = slice_function(seed_surface)
+    data = jnp.linspace(-1.0, 1.0, 20_000)
+    heavy = slice_function(lambda x, y: jnp.mean((data * x - y) ** 2))  # 200 points' intermediates: 100+ MB
+
+    def loops(sliced):
+        return "scan" in str(jax.make_jaxpr(make_grid_kernel(sliced.f))(sliced.params, xs, xs))
+
+    assert not loops(cheap)
+    assert loops(heavy)
+
+
+@pytest.mark.parametrize("rows", [1, 3, 10])  # a row at a time; 3 batches of 3 and 1 left over; all at once
+def test_the_grid_is_the_same_however_many_rows_it_computes_at_once(rows):
+    sliced = slice_function(seed_surface)
+    xs, ys = cell_centres(-2, 2, 30), cell_centres(-1.5, 1, 10)
+    per_point = point_bytes(jax.value_and_grad(sliced.f, argnums=(1, 2)), sliced.params)
+    grid = make_grid_kernel(sliced.f, batch_bytes=rows * per_point * len(xs))
+    assert ("scan" in str(jax.make_jaxpr(grid)(sliced.params, xs, ys))) == (rows < len(ys))
+    values, gradients = grid(sliced.params, xs, ys)
+    gx, gy = np.meshgrid(xs.astype(np.float64), ys.astype(np.float64))
+    np.testing.assert_allclose(np.asarray(values), seed_surface(gx, gy), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(np.asarray(gradients[0]), 4 * gx - 4 * gy, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(np.asarray(gradients[1]), -4 * gx + 4 * gy**3, rtol=1e-4, atol=1e-4)
