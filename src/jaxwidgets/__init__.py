@@ -48,7 +48,10 @@ def __getattr__(name: str) -> Any:
     if name == "__version__":  # read on first use: importlib.metadata alone takes 0.1 s to import
         value: Any = _installed_version()
     elif name in _HOMES:
-        value = getattr(importlib.import_module(_HOMES[name], __name__), name)
+        from ._startup import first_import
+
+        with first_import():
+            value = getattr(importlib.import_module(_HOMES[name], __name__), name)
     else:
         raise AttributeError(f"module 'jaxwidgets' has no attribute {name!r}")
     globals()[name] = value  # later lookups skip this function
