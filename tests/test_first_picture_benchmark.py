@@ -51,3 +51,12 @@ def test_a_baseline_subject_imports_jaxwidgets_from_its_own_tree() -> None:
         baseline, ours = subjects["jaxwidgets-baseline"], subjects["jaxwidgets"]
         assert baseline[0] == "import sys\nsys.path.insert(0, '/elsewhere/src')\n" + ours[0]
         assert baseline[1:] == ours[1:]
+
+
+def test_the_jax_floor_computes_f_on_the_same_grid_and_shows_the_line_the_page_waits_for() -> None:
+    source = first_picture.scenarios(latency)["surface"]["jax-floor"][0]
+    cell = run_cell(source)
+    centres = (np.arange(200) + 0.5) / 200 * 4 - 2
+    np.testing.assert_allclose(cell["X"][3, 5], centres[5], rtol=1e-6)
+    np.testing.assert_allclose(cell["Y"][3, 5], centres[3], rtol=1e-6)
+    assert source.rstrip().splitlines()[-1].startswith('HTML(\'<div class="jax-floor">')
