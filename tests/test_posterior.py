@@ -441,7 +441,9 @@ def test_construction_traces_the_model_and_compiles_nothing_of_it():
         columns = sampler.columns(shapes)
     assert compiles.count == 0 and columns.names == ("mu",)
     assert isinstance(shapes.chains[0].z["mu"], jax.ShapeDtypeStruct)
-    state = sampler.init(key, args)  # compiles the init traced above, and runs it for each chain
+    with count_compiles() as compiles:
+        state = sampler.start(key, args)  # compiles the init traced above, and runs it for each chain
+    assert compiles.count == 1  # each chain's key is split inside it: no eager split of the seed
     assert state.chains[0].z["mu"].shape == shapes.chains[0].z["mu"].shape
     assert not np.array_equal(state.chains[0].z["mu"], state.chains[1].z["mu"])
 
